@@ -1,0 +1,132 @@
+# kscope build. `make` builds ./kscope; `make check` installs what the tests need,
+# builds and runs every test; `make demo` records and reports a few seconds of
+# scheduler events. See README.md.
+
+CC		?= cc
+CROSS_COMPILE	?=
+ifneq ($(CROSS_COMPILE),)
+CC		:= $(CROSS_COMPILE)gcc
+AR		:= $(CROSS_COMPILE)ar
+PKG_CONFIG	?= $(CROSS_COMPILE)pkg-config
+endif
+PKG_CONFIG	?= pkg-config
+PREFIX		?= /usr/local
+DESTDIR		?=
+MANDIR		?= $(PREFIX)/share/man
+
+PKGS		:= libtracefs libtraceevent libdw libelf
+WARN		:= -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
+CFLAGS		?= -O2 -g
+KS_CFLAGS	:= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -pthread
+KS_LDLIBS	:= -pthread
+
+# Missing -dev packages: name them instead of failing deep inside the compiler.
+ifeq ($(filter deps demo check clean distclean help man-check,$(MAKECMDGOALS)),)
+PC_MISSING := $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo ok),,$(p)))
+ifneq ($(strip $(PC_MISSING)),)
+$(error missing development package(s) for: $(PC_MISSING); install them with `make deps` \
+(Debian: libtracefs-dev libtraceevent-dev libdw-dev libelf-dev))
+endif
+endif
+
+ifeq ($(STATIC),1)
+KS_CFLAGS	+= $(shell $(PKG_CONFIG) --static --cflags $(PKGS))
+KS_LDLIBS	+= -static $(shell $(PKG_CONFIG) --static --libs $(PKGS)) -lzstd -ldl
+HAVE_TRACECMD	:= 0
+else
+KS_CFLAGS	+= $(shell $(PKG_CONFIG) --cflags $(PKGS))
+KS_LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS)) -ldl
+HAVE_TRACECMD	:= $(shell $(PKG_CONFIG) --exists libtracecmd && echo 1 || echo 0)
+endif
+ifeq ($(HAVE_TRACECMD),1)
+KS_CFLAGS	+= -DKS_HAVE_TRACECMD $(shell $(PKG_CONFIG) --cflags libtracecmd)
+KS_LDLIBS	+= $(shell $(PKG_CONFIG) --libs libtracecmd)
+endif
+
+ifeq ($(SANITIZE),1)
+CFLAGS		:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		   -fno-sanitize-recover=undefined
+LDFLAGS		+= -fsanitize=address,undefined
+endif
+
+BUILD		?= build
+LIB_SRCS	:= $(filter-out src/main.c src/cmd-%.c,$(wildcard src/*.c)) $(wildcard plugins/*.c)
+CMD_SRCS	:= $(wildcard src/cmd-*.c)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS	:= $(CMD_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/main.o
+UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
+UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+KSCOPE		?= kscope
+
+.PHONY: all static clean distclean deps deps-check demo check unit tcheck asan-check \
+	fuzz-check install man-check help bench vmcheck
+.DEFAULT_GOAL := all
+
+all: $(KSCOPE)
+
+$(KSCOPE): $(CMD_OBJS) $(BUILD)/libkscope.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libkscope.a $(KS_LDLIBS)
+
+$(BUILD)/libkscope.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard include/kscope/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(KS_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(BUILD)/libkscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KS_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libkscope.a $(KS_LDLIBS)
+
+# A fully static binary for boards and the QEMU initramfs (no libtracecmd: v7 files
+# written by trace-cmd are read by the dynamic build).
+static:
+	$(MAKE) STATIC=1 BUILD=build-static KSCOPE=kscope-static
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-check:
+	@scripts/install-deps.sh check
+
+demo: deps
+	$(MAKE) all
+	@scripts/demo.sh
+
+unit: $(UNIT_BINS)
+	prove -e '' $(UNIT_BINS)
+
+tcheck: all
+	prove -f tests/t/t*.sh
+
+# AddressSanitizer + UBSan build: unit tests and the report/parser tests.
+asan-check:
+	$(MAKE) SANITIZE=1 BUILD=build-asan KSCOPE=build-asan/kscope build-asan/kscope \
+		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
+	prove -e '' $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
+	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f $(wildcard tests/t/t*-report-*.sh)
+
+fuzz-check:
+	@tests/fuzz/run.sh smoke
+
+check: deps-check
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) tcheck
+	$(MAKE) asan-check
+	$(MAKE) fuzz-check
+	@echo "make check: all test groups passed"
+
+bench: all
+	tests/bench/report-bench.sh
+
+install: all
+	install -D -m 0755 $(KSCOPE) $(DESTDIR)$(PREFIX)/bin/kscope
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf $(BUILD) build-asan build-static build-fuzz kscope kscope-static
+
+distclean: clean

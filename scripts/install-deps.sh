@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages kscope needs, only those missing.
+#   install-deps.sh build   compiler and -dev libraries
+#   install-deps.sh check   the above plus what the tests compare against and use
+set -e
+what=${1:-build}
+
+build_pkgs="gcc make pkg-config libtracefs-dev libtraceevent-dev libtraceevent1-plugin
+	libelf-dev libdw-dev zlib1g-dev libzstd-dev libtracecmd-dev"
+check_pkgs="trace-cmd perl clang libclang-rt-14-dev procps psmisc util-linux"
+
+pkgs=$build_pkgs
+[ "$what" = check ] && pkgs="$pkgs $check_pkgs"
+
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "kscope: missing packages:$missing; run as root or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "kscope: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# An old or empty package list finds nothing: refresh it once per hour at most.
+stamp=/var/lib/apt/periodic/kscope-update-stamp
+if [ ! -f $stamp ] || [ -n "$(find $stamp -mmin +60 2>/dev/null)" ]; then
+	apt-get update -qq
+	mkdir -p "$(dirname $stamp)" && touch $stamp
+fi
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

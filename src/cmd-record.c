@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kscope record: enable events in a private instance, splice the per-CPU ring
+ * buffers to disk, and write trace.dat v6.
+ * parse -> setup (output, instance, events) -> run (capture loop) -> report (summary)
+ * -> cleanup (instance and journal gone, whatever happened).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "kscope/cmds.h"
+#include "kscope/evsel.h"
+#include "kscope/opts.h"
+#include "kscope/recorder.h"
+#include "kscope/session.h"
+#include "kscope/tracedat.h"
+
+#define RECORD_DEFAULT_BUFFER_KB 4096
+
+enum { OPT_DURATION = 256, OPT_NO_STATUS };
+
+static const struct ks_opt record_opts[] = {
+	{ 'e', "event", "EVENT", "event to record: sys:event, sys, event, globs ('sched:*'); repeat" },
+	{ 'f', "filter", "FILTER", "filter for the preceding -e, tracefs syntax ('prev_pid > 0')" },
+	{ 'T', "stacktrace", NULL, "record a kernel stack with each event (stacktrace trigger)" },
+	{ 'P', "pid", "PID", "only events of this pid (set_event_pid); repeat for more" },
+	{ 'F', "filter-cmd", NULL, "only events of the command given after --" },
+	{ 'c', "children", NULL, "with -P or -F: follow children forked later (event-fork)" },
+	{ 'b', "buffer-kb", "KB", "ring buffer size per CPU in KiB (default 4096)" },
+	{ 'C', "clock", "CLOCK", "trace clock: local, global, mono, perf, ... (see kscope check)" },
+	{ 'o', "output", "FILE", "output file (default trace.dat)" },
+	{ OPT_DURATION, "duration", "SECS", "stop after this long (also: 500ms, 2m)" },
+	{ 'q', "quiet", NULL, "no status line and no summary" },
+	{ 0 },
+};
+
+static const struct ks_cmd_help record_help = {
+	.name = "record",
+	.usage = "-e EVENT [-f FILTER] [-T] [-P PID] [-c] [-b KB] [-C CLOCK] [-o FILE]\n"
+		 "                     [--duration SECS] [-- command [args]]",
+	.summary = "Record trace events into a trace.dat file (version 6, readable by\n"
+		   "trace-cmd report and KernelShark). Runs in a private tracefs instance and\n"
+		   "changes nothing else. Stops when the command exits, after --duration, or on\n"
+		   "Ctrl-C.",
+	.opts = record_opts,
+};
+
+struct record_ctx {
+	/* options */
+	const char **patterns;
+	const char **filters;
+	int npatterns;
+	int stacktrace;
+	int *pids;
+	int npids;
+	int filter_cmd;
+	int children;
+	int buffer_kb;
+	const char *clock;
+	const char *output;
+	double duration;
+	int quiet;
+	char **cmd;
+	/* state */
+	const char *tracefs;
+	struct ks_evsel all;
+	struct ks_evsel sel;
+	struct ks_session *sess;
+	struct ks_rec *rec;
+	struct ks_tdat_writer *writer;
+	int out_fd;
+	int sig_fd;
+	sigset_t old_mask;
+	pid_t child;
+	int go_fd;		/* child waits for a byte here before exec */
+	int exec_fd;		/* child reports an exec failure's errno here */
+	int child_status;
+	int ncpus;
+	uint64_t start_ns;
+	uint64_t stop_ns;
+	int stop_reason;	/* a signal number, 0 for command exit/duration */
+	int show_status;
+	struct ks_err err;
+};
+
+static int record_parse(struct record_ctx *c, int argc, char **argv)
+{
+	struct ks_opts_state st;
+	int opt, v, ret = 0;
+
+	c->patterns = calloc(argc, sizeof(*c->patterns));
+	c->filters = calloc(argc, sizeof(*c->filters));
+	c->pids = calloc(argc, sizeof(*c->pids));
+	c->output = "trace.dat";
+	c->buffer_kb = RECORD_DEFAULT_BUFFER_KB;
+	if (!c->patterns || !c->filters || !c->pids)
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	ks_opts_init(&st, &record_help, argc, argv);
+	while (!ret && (opt = ks_opts_next(&st)) != -1) {
+		switch (opt) {
+		case 'e':
+			c->patterns[c->npatterns++] = st.optarg;
+			break;
+		case 'f':
+			if (!c->npatterns)
+				ret = ks_err_set(&c->err, -EINVAL, "-f '%s' must follow an -e", st.optarg);
+			else
+				c->filters[c->npatterns - 1] = st.optarg;
+			break;
+		case 'T':
+			c->stacktrace = 1;
+			break;
+		case 'P':
+			if (ks_parse_int(st.optarg, &v) || v <= 0)
+				ret = ks_err_set(&c->err, -EINVAL, "bad pid '%s'", st.optarg);
+			else if (!ks_pid_alive(v))
+				ret = ks_err_set(&c->err, -ESRCH, "no process with pid %d", v);
+			else
+				c->pids[c->npids++] = v;
+			break;
+		case 'F':
+			c->filter_cmd = 1;
+			break;
+		case 'c':
+			c->children = 1;
+			break;
+		case 'b':
+			if (ks_parse_int(st.optarg, &c->buffer_kb) || c->buffer_kb <= 0)
+				ret = ks_err_set(&c->err, -EINVAL, "bad buffer size '%s' (KiB)", st.optarg);
+			break;
+		case 'C':
+			c->clock = st.optarg;
+			break;
+		case 'o':
+			c->output = st.optarg;
+			break;
+		case OPT_DURATION:
+			if (ks_parse_duration(st.optarg, &c->duration) || c->duration <= 0)
+				ret = ks_err_set(&c->err, -EINVAL, "bad duration '%s'", st.optarg);
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'h':
+			ks_opts_help(stdout, &record_help);
+			ks_opts_free(&st);
+			return 1;
+		default:
+			ret = ks_err_set(&c->err, -EINVAL, "%s (see --help)", st.bad);
+		}
+	}
+	if (!ret) {
+		int i = ks_opts_index(&st);
+
+		if (i < argc)
+			c->cmd = argv + i;
+	}
+	ks_opts_free(&st);
+	if (ret)
+		return ret;
+	if (!c->npatterns)
+		return ks_err_set(&c->err, -EINVAL, "no events given: add -e sys:event "
+				  "(for example -e sched:sched_switch; see 'kscope list -e')");
+	if (c->filter_cmd && !c->cmd)
+		return ks_err_set(&c->err, -EINVAL, "-F needs a command after --");
+	if (c->children && !c->npids && !c->filter_cmd)
+		return ks_err_set(&c->err, -EINVAL, "-c needs -P or -F");
+	return 0;
+}
+
+/* Fork the command now, stopped before exec until tracing is on. */
+static int record_fork(struct record_ctx *c)
+{
+	int go[2], ex[2];
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
+		return ks_err_set(&c->err, -errno, "pipe: %s", strerror(errno));
+	c->child = fork();
+	if (c->child < 0)
+		return ks_err_set(&c->err, -errno, "fork: %s", strerror(errno));
+	if (c->child == 0) {
+		char b;
+		int e;
+
+		close(go[1]);
+		close(ex[0]);
+		sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
+		if (read(go[0], &b, 1) != 1)
+			_exit(127);
+		execvp(c->cmd[0], c->cmd);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+	c->go_fd = go[1];
+	c->exec_fd = ex[0];
+	return 0;
+}
+
+/* trace_clock reads as "[local] global counter ...". */
+static bool clock_known(const char *clocks, const char *want)
+{
+	size_t n = strlen(want);
+	const char *p;
+
+	for (p = clocks; (p = strstr(p, want)); p += n)
+		if ((p == clocks || strchr(" [", p[-1])) && (!p[n] || strchr(" ]\n", p[n])))
+			return true;
+	return false;
+}
+
+static int record_setup_instance(struct record_ctx *c)
+{
+	struct tracefs_instance *inst;
+	char buf[64];
+	int i, ret;
+
+	ret = ks_session_open(&c->sess, "record", &c->err);
+	if (ret)
+		return ret;
+	inst = ks_session_instance(c->sess);
+	ret = ks_session_write(c->sess, "tracing_on", "0", &c->err);
+	if (ret)
+		return ret;
+	snprintf(buf, sizeof(buf), "%d", c->buffer_kb);
+	ret = ks_session_write(c->sess, "buffer_size_kb", buf, &c->err);
+	if (ret)
+		return ks_err_set(&c->err, ret, "cannot set the buffer to %d KiB per CPU: %s",
+				  c->buffer_kb, c->err.msg);
+	if (c->clock) {
+		char *clocks = tracefs_instance_file_read(inst, "trace_clock", NULL);
+
+		if (!clocks || !clock_known(clocks, c->clock)) {
+			ret = ks_err_set(&c->err, -EINVAL, "unknown trace clock '%s' (this kernel "
+					 "has: %s)", c->clock, clocks ? ks_strip(clocks) : "none");
+			free(clocks);
+			return ret;
+		}
+		free(clocks);
+		ret = ks_session_write(c->sess, "trace_clock", c->clock, &c->err);
+		if (ret)
+			return ret;
+	}
+	if (c->npids || c->filter_cmd) {
+		struct ks_buf pids = { 0 };
+
+		for (i = 0; i < c->npids; i++)
+			ks_buf_addf(&pids, "%d ", c->pids[i]);
+		if (c->filter_cmd)
+			ks_buf_addf(&pids, "%d", (int)c->child);
+		ret = pids.data ? ks_session_write(c->sess, "set_event_pid", pids.data, &c->err) :
+			-ENOMEM;
+		ks_buf_free(&pids);
+		if (ret)
+			return ret;
+	}
+	if (c->children) {
+		ret = ks_session_write(c->sess, "options/event-fork", "1", &c->err);
+		if (ret)
+			return ret;
+	}
+	return ks_evsel_apply(c->sess, &c->sel, c->stacktrace, &c->err);
+}
+
+static char *output_dir(const char *path)
+{
+	char *copy = strdup(path), *dir;
+
+	if (!copy)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+static int record_setup(struct record_ctx *c)
+{
+	sigset_t mask;
+	char *dir;
+	int i, ret;
+
+	c->tracefs = ks_tracefs_dir(&c->err);
+	if (!c->tracefs)
+		return -ENODEV;
+	ret = ks_evsel_list_all(c->tracefs, &c->all);
+	if (ret)
+		return ks_err_set(&c->err, ret, "cannot read %s/events: %s", c->tracefs,
+				  strerror(-ret));
+	for (i = 0; i < c->npatterns; i++) {
+		ret = ks_evsel_add(&c->sel, &c->all, c->patterns[i], c->filters[i], &c->err);
+		if (ret)
+			return ret;
+	}
+	c->out_fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c->out_fd < 0)
+		return ks_err_set(&c->err, -errno, "cannot write %s: %s", c->output,
+				  strerror(errno));
+
+	/* From here on, signals arrive through signalfd: cleanup always runs. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &c->old_mask);
+	c->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c->sig_fd < 0)
+		return ks_err_set(&c->err, -errno, "signalfd: %s", strerror(errno));
+	if (c->cmd) {
+		ret = record_fork(c);
+		if (ret)
+			return ret;
+	}
+	ret = record_setup_instance(c);
+	if (ret)
+		return ret;
+	c->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	dir = output_dir(c->output);
+	if (!dir)
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	ret = ks_rec_start(&c->rec, ks_session_instance(c->sess), c->ncpus, dir, &c->err);
+	free(dir);
+	if (ret)
+		return ret;
+	return ks_tdat_writer_new(&c->writer, c->out_fd, c->tracefs, &c->sel, c->ncpus,
+				  ks_rec_page_size(c->rec), &c->err);
+}
+
+static uint64_t stats_total(struct record_ctx *c, struct ks_cpustats *per_cpu)
+{
+	uint64_t lost = 0;
+	char file[64];
+	int i;
+
+	for (i = 0; i < c->ncpus; i++) {
+		char *text;
+
+		memset(&per_cpu[i], 0, sizeof(per_cpu[i]));
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", i);
+		text = tracefs_instance_file_read(ks_session_instance(c->sess), file, NULL);
+		if (!text)
+			continue;
+		ks_cpustats_parse(text, &per_cpu[i]);
+		lost += ks_cpustats_lost(&per_cpu[i]);
+		free(text);
+	}
+	return lost;
+}
+
+static void human_bytes(char *buf, size_t size, double b)
+{
+	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(buf, size, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void record_status(struct record_ctx *c, struct ks_cpustats *st, uint64_t *last_bytes,
+			  uint64_t *last_events, uint64_t *last_ns)
+{
+	uint64_t now = ks_now_ns(), bytes = ks_rec_bytes(c->rec, -1), events = 0, lost;
+	double dt = (now - *last_ns) / 1e9;
+	char b1[32], b2[32];
+	int i;
+
+	lost = stats_total(c, st);
+	for (i = 0; i < c->ncpus; i++)
+		events += st[i].read;
+	if (dt <= 0)
+		dt = 1;
+	human_bytes(b1, sizeof(b1), bytes);
+	human_bytes(b2, sizeof(b2), (bytes - *last_bytes) / dt);
+	fprintf(stderr, "\rkscope record: %.1fs  %s (%s/s)  %llu events (%.0f/s)  lost %llu\033[K",
+		(now - c->start_ns) / 1e9, b1, b2, (unsigned long long)events,
+		(events - *last_events) / dt, (unsigned long long)lost);
+	*last_bytes = bytes;
+	*last_events = events;
+	*last_ns = now;
+}
+
+static void record_child_exited(struct record_ctx *c)
+{
+	int status, e;
+
+	if (c->child <= 0 || waitpid(c->child, &status, WNOHANG) != c->child)
+		return;
+	c->child_status = status;
+	c->child = 0;
+	if (read(c->exec_fd, &e, sizeof(e)) == sizeof(e))
+		ks_err_set(&c->err, -e, "cannot run '%s': %s", c->cmd[0], strerror(e));
+}
+
+static int record_run(struct record_ctx *c)
+{
+	struct ks_cpustats *st = calloc(c->ncpus, sizeof(*st));
+	uint64_t last_bytes = 0, last_events = 0, last_ns, deadline = 0;
+	int ret = 0;
+
+	if (!st)
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	c->show_status = !c->quiet && isatty(STDERR_FILENO);
+	ret = ks_session_write(c->sess, "tracing_on", "1", &c->err);
+	if (ret)
+		goto out;
+	c->start_ns = last_ns = ks_now_ns();
+	if (c->duration > 0)
+		deadline = c->start_ns + (uint64_t)(c->duration * 1e9);
+	if (c->child > 0) {
+		if (write(c->go_fd, "g", 1) != 1) {
+			ret = ks_err_set(&c->err, -errno, "cannot start the command: %s",
+					 strerror(errno));
+			goto out;
+		}
+		close(c->go_fd);
+		c->go_fd = -1;
+	}
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = c->sig_fd, .events = POLLIN },
+			{ .fd = ks_rec_error_fd(c->rec), .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+		uint64_t now = ks_now_ns();
+		int timeout = 1000;
+
+		if (deadline) {
+			if (now >= deadline)
+				break;
+			if ((deadline - now) / 1000000 < (uint64_t)timeout)
+				timeout = (int)((deadline - now) / 1000000) + 1;
+		}
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+			ret = ks_err_set(&c->err, -errno, "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents) {
+			ret = ks_rec_error(c->rec);
+			ks_err_set(&c->err, ret, "writing trace data next to %s: %s", c->output,
+				   strerror(-ret));
+			break;
+		}
+		if (pfd[0].revents && read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD) {
+				record_child_exited(c);
+				if (c->cmd && c->child == 0)
+					break;
+			} else {
+				c->stop_reason = (int)si.ssi_signo;
+				break;
+			}
+		}
+		if (c->show_status)
+			record_status(c, st, &last_bytes, &last_events, &last_ns);
+	}
+out:
+	c->stop_ns = ks_now_ns();
+	ks_session_write(c->sess, "tracing_on", "0", NULL);
+	if (c->show_status)
+		fprintf(stderr, "\r\033[K");
+	free(st);
+	return ret;
+}
+
+static int record_write(struct record_ctx *c, uint64_t *kept)
+{
+	struct tracefs_instance *inst = ks_session_instance(c->sess);
+	struct ks_tdat_cpu_src *src;
+	struct utsname u;
+	struct ks_buf b = { 0 };
+	char *clock;
+	uint32_t n = c->ncpus;
+	int i, ret = 0;
+
+	src = calloc(c->ncpus, sizeof(*src));
+	if (!src)
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	clock = tracefs_instance_file_read(inst, "trace_clock", NULL);
+	if (clock)
+		ks_tdat_writer_add_option(c->writer, KS_TDAT_OPT_TRACECLOCK, clock,
+					  strlen(clock) + 1);
+	free(clock);
+	if (!uname(&u)) {
+		ks_buf_addf(&b, "%s %s %s %s %s", u.sysname, u.nodename, u.release, u.version,
+			    u.machine);
+		if (b.data)
+			ks_tdat_writer_add_option(c->writer, KS_TDAT_OPT_UNAME, b.data, b.len + 1);
+		ks_buf_free(&b);
+	}
+	ks_tdat_writer_add_option(c->writer, KS_TDAT_OPT_VERSION, "kscope " KSCOPE_VERSION,
+				  sizeof("kscope " KSCOPE_VERSION));
+	ks_tdat_writer_add_option(c->writer, KS_TDAT_OPT_CPUCOUNT, &n, sizeof(n));
+	for (i = 0; i < c->ncpus; i++) {
+		char file[64], *text;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", i);
+		text = tracefs_instance_file_read(inst, file, NULL);
+		if (!text)
+			continue;
+		ks_buf_addf(&b, "CPU: %d\n%s", i, text);
+		if (b.data)
+			ks_tdat_writer_add_option(c->writer, KS_TDAT_OPT_CPUSTAT, b.data, b.len + 1);
+		ks_buf_free(&b);
+		free(text);
+	}
+	for (i = 0; i < c->ncpus; i++)
+		src[i].fd = ks_rec_spool(c->rec, i, &src[i].size);
+	ret = ks_tdat_writer_finish(c->writer, src, kept, &c->err);
+	free(src);
+	return ret;
+}
+
+static void record_summary(struct record_ctx *c, struct ks_cpustats *st, uint64_t kept)
+{
+	uint64_t events = 0, lost = 0;
+	char b[32];
+	int i;
+
+	for (i = 0; i < c->ncpus; i++) {
+		events += st[i].read;
+		lost += ks_cpustats_lost(&st[i]);
+	}
+	human_bytes(b, sizeof(b), kept);
+	fprintf(stderr, "kscope record: %llu events (%s) on %d CPUs in %.2fs -> %s\n",
+		(unsigned long long)events, b, c->ncpus, (c->stop_ns - c->start_ns) / 1e9,
+		c->output);
+	for (i = 0; i < c->ncpus; i++) {
+		fprintf(stderr, "  cpu%-3d %10llu events  %10llu lost", i,
+			(unsigned long long)st[i].read, (unsigned long long)ks_cpustats_lost(&st[i]));
+		if (ks_cpustats_lost(&st[i]))
+			fprintf(stderr, " (overrun %llu, commit overrun %llu, dropped %llu)",
+				(unsigned long long)st[i].overrun,
+				(unsigned long long)st[i].commit_overrun,
+				(unsigned long long)st[i].dropped);
+		fputc('\n', stderr);
+	}
+	if (lost)
+		fprintf(stderr, "kscope record: WARNING: %llu events lost: the ring buffer "
+			"overflowed; use a larger -b, fewer events or a filter\n",
+			(unsigned long long)lost);
+}
+
+static void record_cleanup(struct record_ctx *c)
+{
+	struct ks_err e;
+
+	if (c->child > 0) {
+		/* Setup failed before the command started: it never ran, end it. */
+		kill(c->child, SIGKILL);
+		waitpid(c->child, NULL, 0);
+	}
+	if (c->rec) {
+		ks_rec_stop(c->rec);
+		ks_rec_free(c->rec);
+	}
+	if (c->sess && ks_session_close(c->sess, &e))
+		fprintf(stderr, "kscope record: cleanup: %s (run 'kscope reset')\n", e.msg);
+	ks_tdat_writer_free(c->writer);
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	if (c->go_fd >= 0)
+		close(c->go_fd);
+	if (c->exec_fd >= 0)
+		close(c->exec_fd);
+	if (c->sig_fd >= 0)
+		close(c->sig_fd);
+	ks_evsel_free(&c->sel);
+	ks_evsel_free(&c->all);
+	free(c->patterns);
+	free(c->filters);
+	free(c->pids);
+}
+
+int ks_cmd_record(int argc, char **argv)
+{
+	struct record_ctx c = { .out_fd = -1, .sig_fd = -1, .go_fd = -1, .exec_fd = -1 };
+	struct ks_cpustats *st = NULL;
+	uint64_t kept = 0;
+	int ret, code = KS_EXIT_OK;
+
+	ret = record_parse(&c, argc, argv);
+	if (ret) {
+		if (ret < 0)
+			fprintf(stderr, "kscope record: %s\n", c.err.msg);
+		record_cleanup(&c);
+		return ret > 0 ? KS_EXIT_OK : KS_EXIT_USAGE;
+	}
+	ret = record_setup(&c);
+	if (ret) {
+		fprintf(stderr, "kscope record: %s\n", c.err.msg);
+		code = ret == -ENOENT || ret == -EINVAL ? KS_EXIT_USAGE : KS_EXIT_FAIL;
+		if (c.out_fd >= 0)
+			unlink(c.output);
+		goto out;
+	}
+	ret = record_run(&c);
+	ks_rec_stop(c.rec);
+	if (!ret)
+		ret = ks_rec_error(c.rec);
+	if (ret) {
+		/* Keep going: whatever was captured still becomes a readable file. */
+		fprintf(stderr, "kscope record: capture stopped: %s\n",
+			c.err.msg[0] ? c.err.msg : strerror(-ret));
+		code = KS_EXIT_FAIL;
+	} else if (c.err.msg[0]) {
+		/* The command could not be run. */
+		fprintf(stderr, "kscope record: %s\n", c.err.msg);
+		code = KS_EXIT_FAIL;
+	}
+	st = calloc(c.ncpus, sizeof(*st));
+	if (!st) {
+		fprintf(stderr, "kscope record: out of memory\n");
+		code = KS_EXIT_FAIL;
+		goto out;
+	}
+	stats_total(&c, st);
+	if (record_write(&c, &kept)) {
+		fprintf(stderr, "kscope record: %s: %s\n", c.output, c.err.msg);
+		code = KS_EXIT_FAIL;
+	}
+	if (!c.quiet)
+		record_summary(&c, st, kept);
+out:
+	free(st);
+	record_cleanup(&c);
+	return code;
+}

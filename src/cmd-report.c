@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kscope report: decode a trace.dat into one line per event, or a summary (--stat). */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+
+#include "kscope/cmds.h"
+#include "kscope/evprint.h"
+#include "kscope/opts.h"
+#include "kscope/recorder.h"
+#include "kscope/tracedat.h"
+
+enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS };
+
+static const struct ks_opt report_opts[] = {
+	{ 'i', "input", "FILE", "trace.dat to read (default trace.dat); v6 or v7, kscope's or trace-cmd's" },
+	{ OPT_CPU, "cpu", "N[,N]", "only events of these CPUs" },
+	{ OPT_EVENTS, "events", "EV[,EV]", "only these events: sys:event, sys, event, globs" },
+	{ OPT_COMM, "comm", "GLOB", "only events of tasks whose name matches" },
+	{ OPT_PID, "pid", "N[,N]", "only events of these pids" },
+	{ OPT_STAT, "stat", NULL, "print a summary (counts per event and CPU, lost events) instead" },
+	{ OPT_NO_PROGRESS, "no-progress", NULL, "no progress line on stderr" },
+	{ 0 },
+};
+
+static const struct ks_cmd_help report_help = {
+	.name = "report",
+	.usage = "[-i FILE] [--cpu N] [--events EV,...] [--comm X] [--pid N] [--stat]",
+	.summary = "Decode a trace.dat with libtraceevent and print one line per event, like\n"
+		   "trace-cmd report: comm-pid [cpu] timestamp: event: fields. Sub-buffers that\n"
+		   "lost events show \"CPU:N [M EVENTS DROPPED]\".",
+	.opts = report_opts,
+};
+
+struct report_ctx {
+	const char *input;
+	uint64_t cpu_mask[128];		/* 8192 CPUs */
+	bool cpu_filter;
+	char **events;
+	int nevents;
+	const char *comm;
+	int *pids;
+	int npids;
+	bool stat;
+	bool progress;
+	struct ks_tdat *t;
+	struct ks_evmatch *match;
+	struct ks_err err;
+};
+
+static int parse_list_ints(const char *s, int **out, int *n, int max)
+{
+	char **parts = ks_split(s, ',', n);
+	int i, ret = 0;
+
+	if (!parts)
+		return -ENOMEM;
+	*out = calloc(*n, sizeof(int));
+	for (i = 0; *out && i < *n; i++)
+		if (ks_parse_int(parts[i], &(*out)[i]) || (*out)[i] < 0 || (*out)[i] >= max)
+			ret = -EINVAL;
+	free(parts);
+	return *out ? ret : -ENOMEM;
+}
+
+static int report_parse(struct report_ctx *c, int argc, char **argv)
+{
+	struct ks_opts_state st;
+	int opt, ret = 0, i, n, *cpus;
+
+	c->input = "trace.dat";
+	c->progress = true;
+	ks_opts_init(&st, &report_help, argc, argv);
+	while (!ret && (opt = ks_opts_next(&st)) != -1) {
+		switch (opt) {
+		case 'i':
+			c->input = st.optarg;
+			break;
+		case OPT_CPU:
+			ret = parse_list_ints(st.optarg, &cpus, &n, 8192);
+			if (ret) {
+				ks_err_set(&c->err, ret, "bad --cpu '%s' (CPU numbers, comma separated)",
+					   st.optarg);
+			} else {
+				for (i = 0; i < n; i++)
+					c->cpu_mask[cpus[i] / 64] |= 1ull << (cpus[i] % 64);
+				c->cpu_filter = true;
+			}
+			free(cpus);
+			break;
+		case OPT_EVENTS:
+			free(c->events);
+			c->events = ks_split(st.optarg, ',', &c->nevents);
+			if (!c->events)
+				ret = ks_err_set(&c->err, -ENOMEM, "out of memory");
+			break;
+		case OPT_COMM:
+			c->comm = st.optarg;
+			break;
+		case OPT_PID:
+			free(c->pids);
+			ret = parse_list_ints(st.optarg, &c->pids, &c->npids, 1 << 30);
+			if (ret)
+				ks_err_set(&c->err, ret, "bad --pid '%s'", st.optarg);
+			break;
+		case OPT_STAT:
+			c->stat = true;
+			break;
+		case OPT_NO_PROGRESS:
+			c->progress = false;
+			break;
+		case 'h':
+			ks_opts_help(stdout, &report_help);
+			ks_opts_free(&st);
+			return 1;
+		default:
+			ret = ks_err_set(&c->err, -EINVAL, "%s (see --help)", st.bad);
+		}
+	}
+	if (!ret && ks_opts_index(&st) < argc)
+		ret = ks_err_set(&c->err, -EINVAL, "unexpected argument '%s' (the file is given "
+				 "with -i)", argv[ks_opts_index(&st)]);
+	ks_opts_free(&st);
+	return ret;
+}
+
+static bool report_wants(struct report_ctx *c, struct tep_handle *tep, struct tep_record *rec)
+{
+	int i, pid;
+
+	if (!ks_evmatch_test(c->match, tep, rec))
+		return false;
+	if (!c->npids && !c->comm)
+		return true;
+	pid = tep_data_pid(tep, rec);
+	if (c->npids) {
+		for (i = 0; i < c->npids; i++)
+			if (c->pids[i] == pid)
+				break;
+		if (i == c->npids)
+			return false;
+	}
+	return !c->comm || !fnmatch(c->comm, tep_data_comm_from_pid(tep, pid), 0);
+}
+
+struct stat_entry {
+	int id;
+	uint64_t count;
+};
+
+static void progress(struct report_ctx *c, uint64_t total)
+{
+	fprintf(stderr, "\rkscope report: %3.0f%%", total ? 100.0 * ks_tdat_consumed(c->t) / total : 100);
+}
+
+static int report_events(struct report_ctx *c, uint64_t total)
+{
+	struct tep_handle *tep = ks_tdat_tep(c->t);
+	const struct ks_tdat_info *info = ks_tdat_info(c->t);
+	struct ks_printer pr;
+	struct tep_record *rec;
+	char head[64];
+	uint64_t n = 0;
+	int ret, err_ret = 0;
+
+	ret = ks_printer_init(&pr, tep, STDOUT_FILENO, ks_printer_time_mode(info->clock));
+	if (ret)
+		return ks_err_set(&c->err, ret, "out of memory");
+	snprintf(head, sizeof(head), "cpus=%d\n", info->ncpus);
+	ks_printer_text(&pr, head, strlen(head));
+	while ((rec = ks_tdat_next(c->t, &err_ret))) {
+		if (report_wants(c, tep, rec))
+			ks_printer_record(&pr, rec);
+		if (pr.error)
+			break;
+		if (c->progress && !(++n & 0xfffff))
+			progress(c, total);
+	}
+	ret = ks_printer_flush(&pr);
+	ks_printer_free(&pr);
+	if (c->progress && n > 0xfffff)
+		fprintf(stderr, "\r\033[K");
+	if (ret == -EPIPE)
+		return 0;
+	if (ret)
+		return ks_err_set(&c->err, ret, "writing the report: %s", strerror(-ret));
+	if (err_ret)
+		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "
+				  "events up to there were printed", c->input,
+				  (unsigned long long)ks_tdat_consumed(c->t));
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct stat_entry *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : x->id - y->id;
+}
+
+static int report_stat(struct report_ctx *c, uint64_t total)
+{
+	struct tep_handle *tep = ks_tdat_tep(c->t);
+	const struct ks_tdat_info *info = ks_tdat_info(c->t);
+	uint64_t *per_cpu, events = 0, drops = 0, unknown_drops = 0, first = 0, last = 0, n = 0;
+	struct stat_entry *ids;
+	struct tep_record *rec;
+	int max_id = 0, i, err_ret = 0, nev = tep_get_events_count(tep);
+	struct tep_event **list = tep_list_events(tep, TEP_EVENT_SORT_ID);
+
+	for (i = 0; list && i < nev; i++)
+		if (list[i]->id > max_id)
+			max_id = list[i]->id;
+	ids = calloc(max_id + 1, sizeof(*ids));
+	per_cpu = calloc(info->ncpus, sizeof(*per_cpu));
+	if (!ids || !per_cpu) {
+		free(ids);
+		free(per_cpu);
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	}
+	while ((rec = ks_tdat_next(c->t, &err_ret))) {
+		int id;
+
+		if (rec->missed_events > 0)
+			drops += rec->missed_events;
+		else if (rec->missed_events < 0)
+			unknown_drops++;
+		if (!report_wants(c, tep, rec))
+			continue;
+		id = tep_data_type(tep, rec);
+		if (id >= 0 && id <= max_id)
+			ids[id].count++;
+		per_cpu[rec->cpu]++;
+		if (!events++)
+			first = rec->ts;
+		last = rec->ts;
+		if (c->progress && !(++n & 0xfffff))
+			progress(c, total);
+	}
+	if (c->progress && n > 0xfffff)
+		fprintf(stderr, "\r\033[K");
+	for (i = 0; i <= max_id; i++)
+		ids[i].id = i;
+	qsort(ids, max_id + 1, sizeof(*ids), entry_cmp);
+
+	printf("file:     %s (trace.dat v%d%s%s, read by %s)\n", c->input, info->version,
+	       info->writer[0] ? ", written by " : "", info->writer, info->backend);
+	if (info->uname[0])
+		printf("kernel:   %s\n", info->uname);
+	printf("clock:    %s\n", info->clock[0] ? info->clock : "unknown");
+	printf("cpus:     %d\n", info->ncpus);
+	printf("events:   %llu", (unsigned long long)events);
+	if (events)
+		printf(" over %.6f s", (last - first) / (ks_printer_time_mode(info->clock) ==
+						       KS_TIME_RAW ? 1.0 : 1e9));
+	printf("\n");
+	printf("dropped:  %llu events in sub-buffers marked as lossy%s\n", (unsigned long long)drops,
+	       unknown_drops ? " (plus sub-buffers with an unknown count)" : "");
+	printf("\n%12s  %s\n", "count", "event");
+	for (i = 0; i <= max_id && ids[i].count; i++) {
+		struct tep_event *e = tep_find_event(tep, ids[i].id);
+
+		printf("%12llu  %s:%s\n", (unsigned long long)ids[i].count, e ? e->system : "?",
+		       e ? e->name : "?");
+	}
+	printf("\n%6s %12s %12s %12s\n", "cpu", "events", "bytes", "lost");
+	for (i = 0; i < info->ncpus; i++) {
+		struct ks_cpustats cs = { 0 };
+		char key[32];
+		const char *p;
+
+		snprintf(key, sizeof(key), "CPU: %d\n", i);
+		p = strstr(info->cpustats, key);
+		if (p)
+			ks_cpustats_parse(p + strlen(key), &cs);
+		printf("%6d %12llu %12llu %12s\n", i, (unsigned long long)per_cpu[i],
+		       (unsigned long long)ks_tdat_cpu_size(c->t, i),
+		       p ? (snprintf(key, sizeof(key), "%llu",
+				     (unsigned long long)ks_cpustats_lost(&cs)), key) : "-");
+	}
+	free(ids);
+	free(per_cpu);
+	if (err_ret)
+		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "
+				  "counts cover the events before that", c->input,
+				  (unsigned long long)ks_tdat_consumed(c->t));
+	return 0;
+}
+
+int ks_cmd_report(int argc, char **argv)
+{
+	struct report_ctx c = { 0 };
+	uint64_t total = 0;
+	const char *unmatched = NULL;
+	int ret, code = KS_EXIT_OK, i;
+
+	ret = report_parse(&c, argc, argv);
+	if (ret) {
+		if (ret < 0)
+			fprintf(stderr, "kscope report: %s\n", c.err.msg);
+		code = ret > 0 ? KS_EXIT_OK : KS_EXIT_USAGE;
+		goto out;
+	}
+	ret = ks_tdat_open(c.input, &c.t, &c.err);
+	if (ret) {
+		fprintf(stderr, "kscope report: %s\n", c.err.msg);
+		code = ret == -ENOENT || ret == -EACCES ? KS_EXIT_FAIL : KS_EXIT_USAGE;
+		goto out;
+	}
+	if (c.nevents) {
+		c.match = ks_evmatch_new(ks_tdat_tep(c.t), (const char *const *)c.events, c.nevents,
+					 &unmatched);
+		if (!c.match) {
+			fprintf(stderr, "kscope report: no event in %s matches '%s'\n", c.input,
+				unmatched ? unmatched : "?");
+			code = KS_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (c.cpu_filter)
+		ks_tdat_rewind(c.t, c.cpu_mask);
+	for (i = 0; i < ks_tdat_info(c.t)->ncpus; i++)
+		total += ks_tdat_cpu_size(c.t, i);
+	c.progress = c.progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+	ret = c.stat ? report_stat(&c, total) : report_events(&c, total);
+	if (ret) {
+		fprintf(stderr, "kscope report: %s\n", c.err.msg);
+		code = KS_EXIT_FAIL;
+	}
+out:
+	ks_evmatch_free(c.match);
+	ks_tdat_close(c.t);
+	free(c.events);
+	free(c.pids);
+	return code;
+}

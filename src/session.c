@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Private tracefs instances and the journal that lets exit, signals and
+ * `kscope reset` undo exactly what kscope did, and nothing else.
+ *
+ * Journal (one file per kscope process, lines appended and synced before each change):
+ *   kscope-journal 1
+ *   pid <pid>
+ *   instance <name>
+ *   top <file> <old value, hex>
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "kscope/session.h"
+
+struct ks_session {
+	struct tracefs_instance *inst;
+	char name[96];
+	char *dir;
+	char journal[PATH_MAX];
+	int journal_fd;
+};
+
+const char *ks_session_state_dir(void)
+{
+	const char *d = getenv("KSCOPE_STATE_DIR");
+
+	return d && *d ? d : "/run/kscope";
+}
+
+const char *ks_tracefs_dir(struct ks_err *err)
+{
+	const char *dir = tracefs_tracing_dir();
+	char path[PATH_MAX];
+
+	if (!dir) {
+		ks_err_set(err, -ENODEV, "tracefs is not available: the kernel lacks "
+			   "CONFIG_TRACING or it cannot be mounted (try: mount -t tracefs nodev "
+			   "/sys/kernel/tracing)");
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	if (access(path, R_OK)) {
+		ks_err_set(err, -EACCES, "cannot read %s: %s (run kscope as root)", path,
+			   strerror(errno));
+		return NULL;
+	}
+	return dir;
+}
+
+char *ks_tracefs_error_last(struct tracefs_instance *inst)
+{
+	char *e = tracefs_error_last(inst);
+
+	if (e && !*ks_strip(e)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* Append "<what> <a>[ <b>]\n" and make it durable before the change it announces. */
+static int journal_add(struct ks_session *s, const char *what, const char *a, const char *b)
+{
+	struct ks_buf line = { 0 };
+	int ret;
+
+	if (ks_buf_addf(&line, "%s %s%s%s\n", what, a, b ? " " : "", b ? b : ""))
+		return -ENOMEM;
+	ret = ks_write_all(s->journal_fd, line.data, line.len);
+	if (!ret && fdatasync(s->journal_fd))
+		ret = -errno;
+	ks_buf_free(&line);
+	return ret;
+}
+
+static char *hex_encode(const char *s)
+{
+	size_t n = strlen(s), i;
+	char *h = malloc(2 * n + 2);
+
+	if (!h)
+		return NULL;
+	for (i = 0; i < n; i++)
+		sprintf(h + 2 * i, "%02x", (unsigned char)s[i]);
+	h[2 * n] = '\0';
+	if (!n)
+		strcpy(h, "-");
+	return h;
+}
+
+static char *hex_decode(const char *h)
+{
+	size_t n = strlen(h), i;
+	char *s;
+
+	if (!strcmp(h, "-"))
+		return strdup("");
+	if (n % 2)
+		return NULL;
+	s = malloc(n / 2 + 1);
+	if (!s)
+		return NULL;
+	for (i = 0; i < n / 2; i++) {
+		unsigned int v;
+
+		if (sscanf(h + 2 * i, "%2x", &v) != 1) {
+			free(s);
+			return NULL;
+		}
+		s[i] = (char)v;
+	}
+	s[n / 2] = '\0';
+	return s;
+}
+
+int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err)
+{
+	const char *state = ks_session_state_dir();
+	struct ks_session *s;
+	char head[64];
+	int ret;
+
+	if (!ks_tracefs_dir(err))
+		return -ENODEV;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	s->journal_fd = -1;
+	snprintf(s->name, sizeof(s->name), "kscope-%s-%d", tag, (int)getpid());
+	ret = ks_mkdir_p(state, 0700);
+	if (ret) {
+		ks_err_set(err, ret, "cannot create state directory %s: %s", state, strerror(-ret));
+		goto out_free;
+	}
+	snprintf(s->journal, sizeof(s->journal), "%s/%s.journal", state, s->name);
+	s->journal_fd = open(s->journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (s->journal_fd < 0) {
+		ret = -errno;
+		ks_err_set(err, ret, "cannot create journal %s: %s", s->journal, strerror(errno));
+		goto out_free;
+	}
+	snprintf(head, sizeof(head), "%d", (int)getpid());
+	ret = journal_add(s, "kscope-journal", "1", NULL);
+	if (!ret)
+		ret = journal_add(s, "pid", head, NULL);
+	if (!ret)
+		ret = journal_add(s, "instance", s->name, NULL);
+	if (ret) {
+		ks_err_set(err, ret, "cannot write journal %s: %s", s->journal, strerror(-ret));
+		goto out_unlink;
+	}
+	if (tracefs_instance_exists(s->name)) {
+		ret = ks_err_set(err, -EEXIST, "tracefs instance %s already exists; "
+				 "run 'kscope reset'", s->name);
+		goto out_unlink;
+	}
+	s->inst = tracefs_instance_create(s->name);
+	if (!s->inst) {
+		ret = -errno ? -errno : -EIO;
+		ks_err_set(err, ret, "cannot create tracefs instance %s: %s%s", s->name,
+			   strerror(-ret), ret == -ENOENT || ret == -EPERM ?
+			   " (this kernel does not allow tracefs instances)" : "");
+		goto out_unlink;
+	}
+	s->dir = tracefs_instance_get_dir(s->inst);
+	*out = s;
+	return 0;
+
+out_unlink:
+	close(s->journal_fd);
+	unlink(s->journal);
+out_free:
+	free(s);
+	return ret;
+}
+
+struct tracefs_instance *ks_session_instance(struct ks_session *s)
+{
+	return s->inst;
+}
+
+const char *ks_session_name(const struct ks_session *s)
+{
+	return s->name;
+}
+
+const char *ks_session_dir(const struct ks_session *s)
+{
+	return s->dir;
+}
+
+static int write_tracefs(struct tracefs_instance *inst, const char *file, const char *val,
+			 struct ks_err *err)
+{
+	char *log;
+	int ret;
+
+	tracefs_error_clear(inst);
+	errno = 0;
+	ret = tracefs_instance_file_write(inst, file, val);
+	if (ret >= 0 && (size_t)ret == strlen(val))
+		return 0;
+	ret = errno ? -errno : -EIO;
+	log = ks_tracefs_error_last(inst);
+	ks_err_set(err, ret, "writing '%s' to %s: %s%s%s", val, file, strerror(-ret),
+		   log ? "; kernel says: " : "", log ? log : "");
+	free(log);
+	return ret;
+}
+
+int ks_session_write(struct ks_session *s, const char *file, const char *val, struct ks_err *err)
+{
+	return write_tracefs(s->inst, file, val, err);
+}
+
+int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
+		       struct ks_err *err)
+{
+	char *old, *hex;
+	int ret;
+
+	old = tracefs_instance_file_read(NULL, file, NULL);
+	if (!old)
+		return ks_err_set(err, errno ? -errno : -EIO, "cannot read %s: %s", file,
+				  strerror(errno));
+	hex = hex_encode(old);
+	free(old);
+	if (!hex)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	ret = journal_add(s, "top", file, hex);
+	free(hex);
+	if (ret)
+		return ks_err_set(err, ret, "cannot write journal %s: %s", s->journal,
+				  strerror(-ret));
+	return write_tracefs(NULL, file, val, err);
+}
+
+/*
+ * What a tracefs file holds is not always what writing it takes: current_tracer
+ * reads back as the name, trace_clock as "[local] global ...", options as 0/1.
+ * Turn the saved text into the value to write back.
+ */
+static char *restore_value(const char *file, const char *old)
+{
+	const char *l = strchr(old, '['), *r = l ? strchr(l, ']') : NULL;
+	char *v;
+
+	if (!strcmp(file, "trace_clock") && l && r)
+		return strndup(l + 1, r - l - 1);
+	v = strdup(old);
+	if (v)
+		ks_strip(v);
+	return v;
+}
+
+struct undo_ctx {
+	int restored;
+	int instances;
+	int failed;
+	struct ks_err *err;
+};
+
+static void undo_top(struct undo_ctx *u, const char *file, const char *hex)
+{
+	char *old = hex_decode(hex), *val = old ? restore_value(file, old) : NULL;
+	struct ks_err e;
+
+	if (!val || write_tracefs(NULL, file, *val ? val : "\n", &e)) {
+		u->failed++;
+		ks_err_set(u->err, -EIO, "cannot restore %s: %s", file, val ? e.msg : "bad journal");
+	} else {
+		u->restored++;
+	}
+	free(old);
+	free(val);
+}
+
+static void undo_instance(struct undo_ctx *u, const char *name)
+{
+	struct tracefs_instance *inst;
+
+	if (!tracefs_instance_exists(name))
+		return;
+	inst = tracefs_instance_alloc(NULL, name);
+	if (!inst || tracefs_instance_destroy(inst)) {
+		u->failed++;
+		ks_err_set(u->err, -EIO, "cannot remove tracefs instance %s: %s", name,
+			   strerror(errno));
+	} else {
+		u->instances++;
+	}
+	tracefs_instance_free(inst);
+}
+
+/* Undo a journal's lines, newest first. */
+static void undo_journal(struct undo_ctx *u, char *text)
+{
+	char *lines[4096];
+	int n = 0, i;
+	char *save = NULL, *l;
+
+	for (l = strtok_r(text, "\n", &save); l && n < (int)KS_ARRAY_SIZE(lines);
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	for (i = n - 1; i >= 0; i--) {
+		char *sp, *file, *hex;
+
+		if (!strncmp(lines[i], "instance ", 9)) {
+			undo_instance(u, lines[i] + 9);
+		} else if (!strncmp(lines[i], "top ", 4)) {
+			file = lines[i] + 4;
+			sp = strchr(file, ' ');
+			if (!sp)
+				continue;
+			*sp = '\0';
+			hex = sp + 1;
+			undo_top(u, file, hex);
+		}
+	}
+}
+
+int ks_session_close(struct ks_session *s, struct ks_err *err)
+{
+	struct undo_ctx u = { .err = err };
+	char *text = NULL;
+	int ret = 0;
+
+	if (!s)
+		return 0;
+	if (s->inst) {
+		/* Stop writers before the rmdir so nothing races with the removal. */
+		tracefs_instance_file_write(s->inst, "tracing_on", "0");
+		tracefs_instance_free(s->inst);
+		s->inst = NULL;
+	}
+	if (s->journal_fd >= 0)
+		close(s->journal_fd);
+	if (!ks_read_file(s->journal, &text, NULL)) {
+		undo_journal(&u, text);
+		free(text);
+	}
+	if (u.failed)
+		ret = -EIO;
+	else
+		unlink(s->journal);
+	free(s->dir);
+	free(s);
+	return ret;
+}
+
+static int journal_pid(const char *text)
+{
+	const char *p = strstr(text, "\npid ");
+
+	return p ? atoi(p + 5) : -1;
+}
+
+/* Alive and still a kscope: a reused pid does not keep a dead run's journal alive. */
+static int kscope_alive(int pid)
+{
+	char path[64], *comm = NULL;
+	int alive;
+
+	if (!ks_pid_alive(pid))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (ks_read_file(path, &comm, NULL))
+		return 1;
+	alive = !strncmp(comm, "kscope", 6);
+	free(comm);
+	return alive;
+}
+
+int ks_session_reset(struct ks_reset_result *res, struct ks_err *err)
+{
+	const char *state = ks_session_state_dir();
+	struct undo_ctx u = { .err = err };
+	struct dirent *de;
+	DIR *d;
+
+	memset(res, 0, sizeof(*res));
+	if (!ks_tracefs_dir(err))
+		return -ENODEV;
+	d = opendir(state);
+	if (!d)
+		return errno == ENOENT ? 0 : ks_err_set(err, -errno, "cannot open %s: %s", state,
+							 strerror(errno));
+	while ((de = readdir(d))) {
+		char path[PATH_MAX], *text;
+		size_t n = strlen(de->d_name);
+		int pid, before;
+
+		if (n < 8 || strcmp(de->d_name + n - 8, ".journal"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", state, de->d_name);
+		if (ks_read_file(path, &text, NULL))
+			continue;
+		pid = journal_pid(text);
+		if (pid == (int)getpid() || kscope_alive(pid)) {
+			res->alive++;
+			free(text);
+			continue;
+		}
+		before = u.failed;
+		undo_journal(&u, text);
+		free(text);
+		if (u.failed == before) {
+			unlink(path);
+			res->journals++;
+		}
+	}
+	closedir(d);
+	res->instances = u.instances;
+	res->restored = u.restored;
+	res->failed = u.failed;
+	return u.failed ? -EIO : 0;
+}
