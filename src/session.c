@@ -57,15 +57,45 @@ const char *ks_tracefs_dir(struct ks_err *err)
 	return dir;
 }
 
+/*
+ * error_log entries span three lines:
+ *   [  123.456] event filter parse error: error: Field not found
+ *     Command: bogus > 1
+ *              ^
+ * Fold the last one into one line: "event filter parse error: error: Field not
+ * found (at column 1 of 'bogus > 1')".
+ */
 char *ks_tracefs_error_last(struct tracefs_instance *inst)
 {
-	char *e = tracefs_error_last(inst);
+	char *e = tracefs_error_last(inst), *lines[3] = { NULL }, *msg, *cmd = NULL, *save = NULL;
+	struct ks_buf b = { 0 };
+	long col = -1;
+	int n = 0;
 
-	if (e && !*ks_strip(e)) {
+	if (!e || !*ks_strip(e)) {
 		free(e);
 		return NULL;
 	}
-	return e;
+	for (msg = strtok_r(e, "\n", &save); msg && n < 3; msg = strtok_r(NULL, "\n", &save))
+		lines[n++] = msg;
+	msg = lines[0];
+	if (*msg == '[' && strchr(msg, ']'))
+		msg = strchr(msg, ']') + 1;
+	while (*msg == ' ')
+		msg++;
+	if (lines[1] && (cmd = strstr(lines[1], "Command: "))) {
+		cmd += 9;
+		/* The caret line is indented to stand under the offending character. */
+		if (lines[2] && strchr(lines[2], '^'))
+			col = (strchr(lines[2], '^') - lines[2]) - (cmd - lines[1]);
+	}
+	ks_buf_addf(&b, "%s", msg);
+	if (cmd && col >= 0 && col <= (long)strlen(cmd))
+		ks_buf_addf(&b, " (at column %ld of '%s')", col + 1, cmd);
+	else if (cmd)
+		ks_buf_addf(&b, " (in '%s')", cmd);
+	free(e);
+	return b.data;
 }
 
 /* Append "<what> <a>[ <b>]\n" and make it durable before the change it announces. */
