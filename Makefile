@@ -94,10 +94,14 @@ demo: deps
 	$(MAKE) all
 	@scripts/demo.sh
 
+$(BUILD)/tests/loadgen: tests/lib/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -o $@ $<
+
 unit: $(UNIT_BINS)
 	prove -e '' $(UNIT_BINS)
 
-tcheck: all
+tcheck: all $(BUILD)/tests/loadgen
 	prove -f tests/t/t*.sh
 
 # AddressSanitizer + UBSan build: unit tests and the report/parser tests.

@@ -1,0 +1,50 @@
+#!/bin/bash
+# kscope record with bad input: one clear line, non-zero exit, nothing left configured.
+. "$(dirname "$0")/lib.sh"
+
+# expect_error EXIT_CODE PATTERN -- kscope args...: exactly one line on stderr.
+expect_error() {
+	code=$1 pat=$2; shift 3
+	set +e; "$KSCOPE" "$@" >/dev/null 2>err; rc=$?; set -e
+	cat err
+	test $rc = $code && test $(wc -l <err) = 1 && grep -q -- "$pat" err && assert_clean
+}
+
+test_expect_success ROOT,TRACEFS "unknown event" '
+	expect_error 2 "unknown event .nosuch:thing." -- record -e nosuch:thing -o x.dat &&
+	test ! -e x.dat
+'
+
+test_expect_success ROOT,TRACEFS "bad filter shows the kernel's error_log text" '
+	expect_error 2 "bad filter for sched:sched_switch.*kernel says: .*Field not found" -- \
+		record -e sched:sched_switch -f "no_such_field > 1" -o x.dat &&
+	test ! -e x.dat
+'
+
+test_expect_success ROOT,TRACEFS "unknown clock lists the kernel's clocks" '
+	expect_error 2 "unknown trace clock .sundial. (this kernel has: .*local" -- \
+		record -e sched -C sundial -o x.dat
+'
+
+test_expect_success ROOT,TRACEFS "output not writable" '
+	expect_error 2 "cannot write /nonexistent/dir/x.dat" -- \
+		record -e sched -o /nonexistent/dir/x.dat
+'
+
+test_expect_success ROOT,TRACEFS "usage errors: no -e, -f first, bad pid, bad duration, -F without a command" '
+	expect_error 2 "no events given" -- record -o x.dat &&
+	expect_error 2 "must follow an -e" -- record -f "pid > 1" -e sched &&
+	expect_error 2 "bad pid" -- record -e sched -P abc &&
+	expect_error 2 "no process with pid" -- record -e sched -P 999999 &&
+	expect_error 2 "bad duration" -- record -e sched --duration soon &&
+	expect_error 2 "bad buffer size" -- record -e sched -b 0 &&
+	expect_error 2 "-F needs a command" -- record -e sched -F
+'
+
+test_expect_success ROOT,TRACEFS "a command that cannot run: clear error, exit 1, no state left" '
+	set +e; $KSCOPE record -q -e sched -o x.dat -- /nonexistent/program 2>err; rc=$?; set -e
+	cat err; test $rc = 1 && grep -q "cannot run ./nonexistent/program.: No such file" err &&
+	assert_clean
+'
+
+test_done

@@ -1,0 +1,46 @@
+#!/bin/bash
+# kscope report filters and --stat, checked against the unfiltered output.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success ROOT,TRACEFS "a recording with several events on both CPUs" '
+	$KSCOPE record -q -e sched:sched_switch -e sched:sched_wakeup -e raw_syscalls:sys_exit \
+		-o $TMP/r.dat -- sh -c "$LOADGEN sleep 10 2 & $LOADGEN syscalls 0.2 >/dev/null; wait" &&
+	$KSCOPE report -i $TMP/r.dat | tail -n +2 >$TMP/all.txt && test $(wc -l <$TMP/all.txt) -gt 100
+'
+
+test_expect_success ROOT,TRACEFS "--cpu keeps exactly that CPU's lines" '
+	$KSCOPE report -i $TMP/r.dat --cpu 0 | tail -n +2 >c0 &&
+	grep " \[000\] " $TMP/all.txt >want && cmp want c0
+'
+
+test_expect_success ROOT,TRACEFS "--events takes names, sys:event and globs" '
+	$KSCOPE report -i $TMP/r.dat --events sched_switch | tail -n +2 >a &&
+	grep " sched_switch: " $TMP/all.txt >want && cmp want a &&
+	$KSCOPE report -i $TMP/r.dat --events "raw_syscalls:*,sched:sched_wakeup" | tail -n +2 >b &&
+	grep -E " (sys_exit|sched_wakeup): " $TMP/all.txt >want && cmp want b
+'
+
+test_expect_success ROOT,TRACEFS "--comm and --pid select tasks" '
+	$KSCOPE report -i $TMP/r.dat --comm "load*" | tail -n +2 >a &&
+	grep -E "^ *loadgen-[0-9]+ " $TMP/all.txt >want && cmp want a && test -s a &&
+	pid=$(head -1 a | sed -E "s/^ *loadgen-([0-9]+) .*/\1/") &&
+	$KSCOPE report -i $TMP/r.dat --pid $pid | tail -n +2 >p &&
+	grep -E "^ *[^ ]+-$pid +\[" $TMP/all.txt >want && cmp want p
+'
+
+test_expect_success ROOT,TRACEFS "--stat counts per event and per CPU add up" '
+	$KSCOPE report -i $TMP/r.dat --stat >st &&
+	test $(sed -nE "s/^events: +([0-9]+).*/\1/p" st) = $(wc -l <$TMP/all.txt) &&
+	test $(sed -nE "s/^ +([0-9]+)  raw_syscalls:sys_exit$/\1/p" st) = \
+		$(grep -c " sys_exit: " $TMP/all.txt) &&
+	test $(awk "/^ +0 +[0-9]+ +[0-9]+ /{print \$2}" st) = $(grep -c " \[000\] " $TMP/all.txt)
+'
+
+test_expect_success ROOT,TRACEFS "filters that match nothing in the file are an error" '
+	set +e; $KSCOPE report -i $TMP/r.dat --events nosuch_event >/dev/null 2>err; rc=$?; set -e
+	test $rc = 2 && grep -q "no event in .* matches .nosuch_event." err &&
+	set +e; $KSCOPE report -i $TMP/r.dat --cpu x 2>err; rc=$?; set -e
+	test $rc = 2 && grep -q "bad --cpu" err
+'
+
+test_done

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: string, number and buffer helpers; cpustats parsing. */
+#include <stdlib.h>
+
+#include "kscope/recorder.h"
+#include "kscope/util.h"
+#include "tap.h"
+
+static void test_duration(void)
+{
+	double s;
+
+	ok(!ks_parse_duration("10", &s) && s == 10, "plain seconds");
+	ok(!ks_parse_duration("2.5s", &s) && s == 2.5, "seconds with unit");
+	ok(!ks_parse_duration("500ms", &s) && s == 0.5, "milliseconds");
+	ok(!ks_parse_duration("2m", &s) && s == 120, "minutes");
+	ok(ks_parse_duration("soon", &s) < 0, "words are rejected");
+	ok(ks_parse_duration("-1", &s) < 0, "negative is rejected");
+	ok(ks_parse_duration("5h", &s) < 0, "unknown unit is rejected");
+}
+
+static void test_numbers(void)
+{
+	uint64_t u;
+	int i;
+
+	ok(!ks_parse_u64("0x10", &u) && u == 16, "hex u64");
+	ok(ks_parse_u64("-3", &u) < 0, "negative u64 rejected");
+	ok(ks_parse_u64("12abc", &u) < 0, "trailing junk rejected");
+	ok(!ks_parse_int("-42", &i) && i == -42, "negative int");
+	ok(ks_parse_int("99999999999", &i) < 0, "int overflow rejected");
+}
+
+static void test_split_strip(void)
+{
+	char **v;
+	int n;
+	char s[] = "  \thello world \n";
+
+	v = ks_split("a,b,,c", ',', &n);
+	ok(v && n == 4, "split counts empty fields");
+	is_str(v[0], "a", "first field");
+	is_str(v[2], "", "empty field");
+	is_str(v[3], "c", "last field");
+	ok(v[4] == NULL, "NULL terminated");
+	free(v);
+	is_str(ks_strip(s), "hello world", "strip both ends");
+}
+
+static void test_buf(void)
+{
+	struct ks_buf b = { 0 };
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		ks_buf_addf(&b, "%d,", i);
+	ok(b.len == 3890, "buf grows: %zu bytes", b.len);
+	ok(!strncmp(b.data + b.len - 4, "999,", 4), "buf keeps order");
+	ks_buf_add_u32(&b, 0x01020304);
+	ok(b.len == 3894, "binary append");
+	ks_buf_free(&b);
+	ok(b.data == NULL && b.len == 0, "free resets");
+}
+
+static void test_cpustats(void)
+{
+	const char *text = "entries: 12\noverrun: 3\ncommit overrun: 1\nbytes: 4096\n"
+			   "oldest event ts:  1.000\nnow ts:  2.000\ndropped events: 5\n"
+			   "read events: 77\n";
+	struct ks_cpustats st;
+
+	ks_cpustats_parse(text, &st);
+	is_int(st.entries, 12, "entries");
+	is_int(st.overrun, 3, "overrun, not confused with commit overrun");
+	is_int(st.commit_overrun, 1, "commit overrun");
+	is_int(st.dropped, 5, "dropped events");
+	is_int(st.read, 77, "read events");
+	is_int(ks_cpustats_lost(&st), 9, "lost = overrun + commit overrun + dropped");
+}
+
+int main(void)
+{
+	test_duration();
+	test_numbers();
+	test_split_strip();
+	test_buf();
+	test_cpustats();
+	return tap_done();
+}
