@@ -1,0 +1,19 @@
+#!/bin/sh
+# make demo: record a few seconds of scheduler events while something runs, then show
+# the summary and the first lines of the report.
+set -e
+cd "$(dirname "$0")/.."
+out=${TMPDIR:-/tmp}/kscope-demo.dat
+echo "== kscope check (what this kernel offers)"
+./kscope check
+echo
+echo "== kscope record -e sched:sched_switch -e sched:sched_wakeup -e raw_syscalls:sys_enter -- <workload>"
+./kscope record -e sched:sched_switch -e sched:sched_wakeup -e raw_syscalls:sys_enter \
+	-o "$out" -- sh -c 'for i in 1 2 3 4 5; do ls -R /usr/include >/dev/null; sleep 0.3; done'
+echo
+echo "== kscope report --stat"
+./kscope report -i "$out" --stat
+echo
+echo "== kscope report --events sched_switch (first 15 lines)"
+./kscope report -i "$out" --events sched_switch | head -15
+rm -f "$out"
