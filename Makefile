@@ -105,6 +105,8 @@ tcheck: all $(BUILD)/tests/loadgen
 	prove -f tests/t/t*.sh
 
 # AddressSanitizer + UBSan build: unit tests and the report/parser tests.
+asan-check: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+asan-check: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 asan-check:
 	$(MAKE) SANITIZE=1 BUILD=build-asan KSCOPE=build-asan/kscope build-asan/kscope \
 		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)

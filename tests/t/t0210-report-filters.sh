@@ -1,6 +1,11 @@
 #!/bin/bash
 # kscope report filters and --stat, checked against the unfiltered output.
+# The comm column is left out of comparisons: libtraceevent learns comms from the
+# sched_switch events it prints (as trace-cmd does), so a filtered report may name a
+# task differently than the full one.
 . "$(dirname "$0")/lib.sh"
+
+nocomm() { perl -pe 's/^.*?-(\d+)\s+\[/$1 [/' "$@"; }
 
 test_expect_success ROOT,TRACEFS "a recording with several events on both CPUs" '
 	$KSCOPE record -q -e sched:sched_switch -e sched:sched_wakeup -e raw_syscalls:sys_exit \
@@ -9,23 +14,24 @@ test_expect_success ROOT,TRACEFS "a recording with several events on both CPUs" 
 '
 
 test_expect_success ROOT,TRACEFS "--cpu keeps exactly that CPU's lines" '
-	$KSCOPE report -i $TMP/r.dat --cpu 0 | tail -n +2 >c0 &&
-	grep " \[000\] " $TMP/all.txt >want && cmp want c0
+	$KSCOPE report -i $TMP/r.dat --cpu 0 | tail -n +2 | nocomm >c0 &&
+	grep " \[000\] " $TMP/all.txt | nocomm >want && cmp want c0
 '
 
 test_expect_success ROOT,TRACEFS "--events takes names, sys:event and globs" '
-	$KSCOPE report -i $TMP/r.dat --events sched_switch | tail -n +2 >a &&
-	grep " sched_switch: " $TMP/all.txt >want && cmp want a &&
-	$KSCOPE report -i $TMP/r.dat --events "raw_syscalls:*,sched:sched_wakeup" | tail -n +2 >b &&
-	grep -E " (sys_exit|sched_wakeup): " $TMP/all.txt >want && cmp want b
+	$KSCOPE report -i $TMP/r.dat --events sched_switch | tail -n +2 | nocomm >a &&
+	grep " sched_switch: " $TMP/all.txt | nocomm >want && cmp want a &&
+	$KSCOPE report -i $TMP/r.dat --events "raw_syscalls:*,sched:sched_wakeup" | tail -n +2 |
+		nocomm >b &&
+	grep -E " (sys_exit|sched_wakeup): " $TMP/all.txt | nocomm >want && cmp want b
 '
 
 test_expect_success ROOT,TRACEFS "--comm and --pid select tasks" '
-	$KSCOPE report -i $TMP/r.dat --comm "load*" | tail -n +2 >a &&
-	grep -E "^ *loadgen-[0-9]+ " $TMP/all.txt >want && cmp want a && test -s a &&
+	$KSCOPE report -i $TMP/r.dat --comm "load*" | tail -n +2 >a && test -s a &&
+	! grep -vE "^ *loadgen-[0-9]+ " a &&
 	pid=$(head -1 a | sed -E "s/^ *loadgen-([0-9]+) .*/\1/") &&
-	$KSCOPE report -i $TMP/r.dat --pid $pid | tail -n +2 >p &&
-	grep -E "^ *[^ ]+-$pid +\[" $TMP/all.txt >want && cmp want p
+	$KSCOPE report -i $TMP/r.dat --pid $pid | tail -n +2 | nocomm >p &&
+	grep -E "^ *[^ ]+-$pid +\[" $TMP/all.txt | nocomm >want && cmp want p
 '
 
 test_expect_success ROOT,TRACEFS "--stat counts per event and per CPU add up" '
