@@ -30,7 +30,7 @@ endif
 endif
 
 ifeq ($(STATIC),1)
-KS_CFLAGS	+= $(shell $(PKG_CONFIG) --static --cflags $(PKGS))
+KS_CFLAGS	+= $(shell $(PKG_CONFIG) --static --cflags $(PKGS)) -DKS_STATIC
 KS_LDLIBS	+= -static $(shell $(PKG_CONFIG) --static --libs $(PKGS)) -lzstd -ldl
 HAVE_TRACECMD	:= 0
 else

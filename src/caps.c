@@ -202,13 +202,13 @@ int ks_caps_probe(struct ks_caps *c, struct ks_err *err)
 	if (!c->lockdown[0])
 		snprintf(c->lockdown, sizeof(c->lockdown), "unknown");
 	probe_ftrace_enabled(c);
-	probe_perf(c);
 
 	dir = ks_tracefs_dir(err);
 	if (!dir)
 		return -ENODEV;
 	c->tracefs_mounted_by_us = !mounted;
 	snprintf(c->tracefs, sizeof(c->tracefs), "%s", dir);
+	probe_perf(c);
 	snprintf(path, sizeof(path), "%s/available_tracers", dir);
 	read_trimmed(path, c->tracers, sizeof(c->tracers));
 	{

@@ -65,6 +65,7 @@ struct stream_ctx {
 	struct ks_evsel all, sel;
 	struct ks_session *sess;
 	struct tep_handle *tep;
+	struct tep_plugin_list *plugins;
 	int ncpus;
 	int *fds;
 	int page_size;
@@ -150,7 +151,10 @@ static int stream_setup(struct stream_ctx *c)
 	free(systems);
 	if (!c->tep)
 		return ks_err_set(&c->err, -EIO, "cannot parse the event formats");
-	tep_load_plugins(c->tep);
+#ifndef KS_STATIC
+	/* A static binary must not dlopen() shared plugins: it prints the raw formats. */
+	c->plugins = tep_load_plugins(c->tep);
+#endif
 	tracefs_load_cmdlines(c->tracefs, c->tep);
 
 	ret = ks_session_open(&c->sess, "stream", &c->err);
@@ -337,6 +341,8 @@ int ks_cmd_stream(int argc, char **argv)
 	if (c.sess && ks_session_close(c.sess, &e))
 		fprintf(stderr, "kscope stream: cleanup: %s (run 'kscope reset')\n", e.msg);
 	if (c.tep) {
+		if (c.plugins)
+			tep_unload_plugins(c.plugins, c.tep);
 		tep_free(c.tep);
 	}
 	ks_evsel_free(&c.sel);
