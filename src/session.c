@@ -39,9 +39,19 @@ const char *ks_session_state_dir(void)
 
 const char *ks_tracefs_dir(struct ks_err *err)
 {
-	const char *dir = tracefs_tracing_dir();
+	const char *env = getenv("KSCOPE_TRACEFS"), *dir;
 	char path[PATH_MAX];
 
+	/* An unusual mount point (or a test) names tracefs explicitly. */
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s/trace", env);
+		if (access(path, F_OK) || tracefs_set_tracing_dir((char *)env)) {
+			ks_err_set(err, -ENODEV, "KSCOPE_TRACEFS=%s is not a tracefs mount (no %s)",
+				   env, path);
+			return NULL;
+		}
+	}
+	dir = tracefs_tracing_dir();
 	if (!dir) {
 		ks_err_set(err, -ENODEV, "tracefs is not available: the kernel lacks "
 			   "CONFIG_TRACING or it cannot be mounted (try: mount -t tracefs nodev "

@@ -47,4 +47,27 @@ test_expect_success ROOT,TRACEFS "a command that cannot run: clear error, exit 1
 	assert_clean
 '
 
+test_expect_success ROOT,TRACEFS "not root: says so, exit 1, creates nothing" '
+	command -v setpriv >/dev/null || exit 0
+	for c in "record -e sched -o $TMP/np.dat" "stream -e sched" "check" "list -e" "reset"; do
+		set +e
+		setpriv --reuid=65534 --regid=65534 --clear-groups $KSCOPE $c >/dev/null 2>err
+		rc=$?
+		set -e
+		cat err; test $rc = 1 && test $(wc -l <err) = 1 && grep -q "run kscope as root" err ||
+			exit 1
+	done
+	test ! -e $TMP/np.dat && assert_clean
+'
+
+test_expect_success "no tracefs where kscope is told to look: one line, exit 1" '
+	mkdir -p empty &&
+	for c in "record -e sched -o nofs.dat" "check" "list -t" "reset" "stream -e sched"; do
+		set +e; KSCOPE_TRACEFS=$PWD/empty $KSCOPE $c >/dev/null 2>err; rc=$?; set -e
+		cat err; test $rc = 1 && test $(wc -l <err) = 1 && grep -q "is not a tracefs mount" err ||
+			exit 1
+	done
+	test ! -e nofs.dat
+'
+
 test_done
