@@ -565,9 +565,16 @@ static void record_cleanup(struct record_ctx *c)
 	struct ks_err e;
 
 	if (c->child > 0) {
-		/* Setup failed before the command started: it never ran, end it. */
-		kill(c->child, SIGKILL);
-		waitpid(c->child, NULL, 0);
+		/* Tracing ended first (Ctrl-C, --duration, an error): end the command too. */
+		int i;
+
+		kill(c->child, SIGTERM);
+		for (i = 0; i < 200 && waitpid(c->child, NULL, WNOHANG) == 0; i++)
+			usleep(10000);
+		if (i == 200) {
+			kill(c->child, SIGKILL);
+			waitpid(c->child, NULL, 0);
+		}
 	}
 	if (c->rec) {
 		ks_rec_stop(c->rec);
