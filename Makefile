@@ -7,13 +7,20 @@ CROSS_COMPILE	?=
 ifneq ($(CROSS_COMPILE),)
 CC		:= $(CROSS_COMPILE)gcc
 AR		:= $(CROSS_COMPILE)ar
-PKG_CONFIG	?= $(CROSS_COMPILE)pkg-config
+CROSS_TRIPLET	:= $(patsubst %-,%,$(CROSS_COMPILE))
+ifeq ($(shell command -v $(CC)),)
+$(error cross compiler $(CC) not found (Debian: apt-get install gcc-$(CROSS_TRIPLET)))
+endif
+# Debian multiarch: the target's .pc files live in /usr/lib/<triplet>/pkgconfig.
+PKG_CONFIG	?= $(if $(shell command -v $(CROSS_COMPILE)pkg-config),$(CROSS_COMPILE)pkg-config,\
+		   PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config)
 endif
 PKG_CONFIG	?= pkg-config
 PREFIX		?= /usr/local
 DESTDIR		?=
 MANDIR		?= $(PREFIX)/share/man
 
+COMMA		:= ,
 PKGS		:= libtracefs libtraceevent libdw libelf
 WARN		:= -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
 CFLAGS		?= -O2 -g
@@ -25,7 +32,8 @@ ifeq ($(filter deps demo check clean distclean help man-check,$(MAKECMDGOALS)),)
 PC_MISSING := $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo ok),,$(p)))
 ifneq ($(strip $(PC_MISSING)),)
 $(error missing development package(s) for: $(PC_MISSING); install them with `make deps` \
-(Debian: libtracefs-dev libtraceevent-dev libdw-dev libelf-dev))
+(Debian: libtracefs-dev libtraceevent-dev libdw-dev libelf-dev$(if $(CROSS_COMPILE),$(COMMA) \
+for the target: dpkg --add-architecture ARCH and the same packages with :ARCH)))
 endif
 endif
 
@@ -133,6 +141,6 @@ install: all
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:
-	rm -rf $(BUILD) build-asan build-static build-fuzz kscope kscope-static
+	rm -rf $(BUILD) build-asan build-static build-fuzz build-arm64* kscope kscope-static kscope-arm64*
 
 distclean: clean

@@ -6,7 +6,7 @@ set -e
 what=${1:-build}
 
 build_pkgs="gcc make pkg-config libtracefs-dev libtraceevent-dev libtraceevent1-plugin
-	libelf-dev libdw-dev zlib1g-dev libzstd-dev libtracecmd-dev"
+	libelf-dev libdw-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev libtracecmd-dev"
 check_pkgs="trace-cmd perl clang libclang-rt-14-dev procps psmisc util-linux"
 
 pkgs=$build_pkgs
