@@ -1,0 +1,52 @@
+# TAP helpers for tests inside the VM (busybox sh). Same shape as tests/t/lib.sh.
+KSCOPE=/bin/kscope
+LOADGEN=/bin/loadgen
+TRACEFS=/sys/kernel/tracing
+[ -f $TRACEFS/trace ] || TRACEFS=/sys/kernel/debug/tracing
+test_count=0
+test_failed=0
+TMP=$(mktemp -d /tmp/t.XXXXXX)
+
+test_expect_success() {
+	desc=$1 body=$2
+	test_count=$((test_count + 1))
+	if (set -e; cd "$TMP" && eval "$body") >"$TMP/out" 2>&1; then
+		echo "ok $test_count - $desc"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $desc"
+		tail -30 "$TMP/out" | sed 's/^/#   /'
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip $1"
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ $test_failed = 0 ]
+}
+
+# Send a file to the host: gzip + base64 between markers on the console (fd 3: a
+# test body's own output is captured).
+exec 3>&1
+export_file() {
+	{
+		echo "KSCOPE-FILE-BEGIN $2"
+		gzip -1 -c "$1" | base64
+		echo "KSCOPE-FILE-END $2"
+	} >&3
+}
+
+# Top-level tracefs state that must be back to what it was after kscope ran.
+toplevel_state() {
+	for f in current_tracer tracing_thresh tracing_on tracing_max_latency buffer_size_kb \
+		 options/function-trace options/display-graph trace_clock set_ftrace_filter \
+		 set_ftrace_notrace set_graph_function max_graph_depth; do
+		[ -e $TRACEFS/$f ] && echo "$f=$(cat $TRACEFS/$f 2>/dev/null | head -5 | tr '\n' ' ')"
+	done
+	ls $TRACEFS/instances
+	cat $TRACEFS/kprobe_events $TRACEFS/uprobe_events 2>/dev/null
+}
