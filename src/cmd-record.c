@@ -28,13 +28,22 @@
 #include "kscope/recorder.h"
 #include "kscope/session.h"
 #include "kscope/tracedat.h"
+#include "kscope/tracer.h"
 
 #define RECORD_DEFAULT_BUFFER_KB 4096
 
-enum { OPT_DURATION = 256, OPT_NO_STATUS };
+enum { OPT_DURATION = 256, OPT_MAX_DEPTH, OPT_DURATION_MIN, OPT_TOP_LEVEL, OPT_FUNCTION_TRACE };
 
 static const struct ks_opt record_opts[] = {
 	{ 'e', "event", "EVENT", "event to record: sys:event, sys, event, globs ('sched:*'); repeat" },
+	{ 'p', "tracer", "TRACER", "ftrace tracer: function, function_graph, irqsoff, wakeup, ..." },
+	{ 'l', "func", "FUNC", "trace only these functions (set_ftrace_filter; globs, :mod:); repeat" },
+	{ 'n', "notrace", "FUNC", "do not trace these functions (set_ftrace_notrace); repeat" },
+	{ 'g', "graph", "FUNC", "function_graph: only the call graphs of FUNC; repeat" },
+	{ OPT_MAX_DEPTH, "max-graph-depth", "N", "function_graph: stop N calls deep" },
+	{ OPT_DURATION_MIN, "duration-min", "US", "function_graph: only calls longer than US (tracing_thresh)" },
+	{ OPT_FUNCTION_TRACE, "function-trace", NULL, "latency tracers: also trace functions (slow)" },
+	{ OPT_TOP_LEVEL, "top-level", NULL, "use the top-level instance (journaled) instead of a private one" },
 	{ 'f', "filter", "FILTER", "filter for the preceding -e, tracefs syntax ('prev_pid > 0')" },
 	{ 'T', "stacktrace", NULL, "record a kernel stack with each event (stacktrace trigger)" },
 	{ 'P', "pid", "PID", "only events of this pid (set_event_pid); repeat for more" },
@@ -61,6 +70,8 @@ static const struct ks_cmd_help record_help = {
 
 struct record_ctx {
 	/* options */
+	struct ks_tracer_opts tracer;
+	int top_level;
 	const char **patterns;
 	const char **filters;
 	int npatterns;
@@ -105,9 +116,14 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 	c->patterns = calloc(argc, sizeof(*c->patterns));
 	c->filters = calloc(argc, sizeof(*c->filters));
 	c->pids = calloc(argc, sizeof(*c->pids));
+	c->tracer.filter = calloc(argc, sizeof(char *));
+	c->tracer.notrace = calloc(argc, sizeof(char *));
+	c->tracer.graph = calloc(argc, sizeof(char *));
+	c->tracer.thresh_us = -1;
 	c->output = "trace.dat";
 	c->buffer_kb = RECORD_DEFAULT_BUFFER_KB;
-	if (!c->patterns || !c->filters || !c->pids)
+	if (!c->patterns || !c->filters || !c->pids || !c->tracer.filter || !c->tracer.notrace ||
+	    !c->tracer.graph)
 		return ks_err_set(&c->err, -ENOMEM, "out of memory");
 	ks_opts_init(&st, &record_help, argc, argv);
 	while (!ret && (opt = ks_opts_next(&st)) != -1) {
@@ -123,6 +139,35 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 			break;
 		case 'T':
 			c->stacktrace = 1;
+			break;
+		case 'p':
+			c->tracer.name = st.optarg;
+			break;
+		case 'l':
+			c->tracer.filter[c->tracer.nfilter++] = st.optarg;
+			break;
+		case 'n':
+			c->tracer.notrace[c->tracer.nnotrace++] = st.optarg;
+			break;
+		case 'g':
+			c->tracer.graph[c->tracer.ngraph++] = st.optarg;
+			break;
+		case OPT_MAX_DEPTH:
+			if (ks_parse_int(st.optarg, &c->tracer.max_depth) || c->tracer.max_depth <= 0)
+				ret = ks_err_set(&c->err, -EINVAL, "bad --max-graph-depth '%s'", st.optarg);
+			break;
+		case OPT_DURATION_MIN:
+			if (ks_parse_int(st.optarg, &v) || v < 0)
+				ret = ks_err_set(&c->err, -EINVAL, "bad --duration-min '%s' (microseconds)",
+						 st.optarg);
+			else
+				c->tracer.thresh_us = v;
+			break;
+		case OPT_FUNCTION_TRACE:
+			c->tracer.function_trace = true;
+			break;
+		case OPT_TOP_LEVEL:
+			c->top_level = 1;
 			break;
 		case 'P':
 			if (ks_parse_int(st.optarg, &v) || v <= 0)
@@ -172,9 +217,13 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 	ks_opts_free(&st);
 	if (ret)
 		return ret;
-	if (!c->npatterns)
-		return ks_err_set(&c->err, -EINVAL, "no events given: add -e sys:event "
+	if (!c->npatterns && !c->tracer.name)
+		return ks_err_set(&c->err, -EINVAL, "nothing to record: add -e sys:event or -p tracer "
 				  "(for example -e sched:sched_switch; see 'kscope list -e')");
+	if (!c->tracer.name && (c->tracer.nfilter || c->tracer.nnotrace || c->tracer.ngraph ||
+				c->tracer.max_depth || c->tracer.thresh_us >= 0))
+		return ks_err_set(&c->err, -EINVAL, "-l, -n, -g, --max-graph-depth and "
+				  "--duration-min need -p function or -p function_graph");
 	if (c->filter_cmd && !c->cmd)
 		return ks_err_set(&c->err, -EINVAL, "-F needs a command after --");
 	if (c->children && !c->npids && !c->filter_cmd)
@@ -226,13 +275,42 @@ static bool clock_known(const char *clocks, const char *want)
 	return false;
 }
 
+/*
+ * A private instance when the kernel allows one and the tracer runs there; the
+ * top level (journaled) otherwise: function_graph on many kernels, latency
+ * tracers, graph settings, kernels without instances, or --top-level.
+ */
+static int record_open_session(struct record_ctx *c)
+{
+	struct ks_err e;
+	int ret;
+
+	if (!c->top_level && !ks_tracer_needs_top(&c->tracer)) {
+		ret = ks_session_open(&c->sess, "record", &e);
+		if (ret == -EPERM || ret == -EACCES || ret == -ENOENT)
+			return ks_session_open_top(&c->sess, "record", &c->err);
+		if (ret)
+			return ks_err_set(&c->err, ret, "%s", e.msg);
+		if (!c->tracer.name || ks_tracer_available(c->sess, c->tracer.name))
+			return 0;
+		ks_session_close(c->sess, &e);
+		c->sess = NULL;
+	}
+	ret = ks_session_open_top(&c->sess, "record", &c->err);
+	if (ret)
+		return ret;
+	/* The top-level buffer may hold someone's old data: start from empty. */
+	tracefs_instance_file_write(NULL, "trace", "");
+	return 0;
+}
+
 static int record_setup_instance(struct record_ctx *c)
 {
 	struct tracefs_instance *inst;
 	char buf[64];
 	int i, ret;
 
-	ret = ks_session_open(&c->sess, "record", &c->err);
+	ret = record_open_session(c);
 	if (ret)
 		return ret;
 	inst = ks_session_instance(c->sess);
@@ -276,7 +354,19 @@ static int record_setup_instance(struct record_ctx *c)
 		if (ret)
 			return ret;
 	}
-	return ks_evsel_apply(c->sess, &c->sel, c->stacktrace, &c->err);
+	ret = ks_evsel_apply(c->sess, &c->sel, c->stacktrace, &c->err);
+	if (ret || !c->tracer.name)
+		return ret;
+	/* The tracer follows the same tasks as the events. */
+	if (c->filter_cmd)
+		c->pids[c->npids++] = c->child;
+	c->tracer.pids = c->pids;
+	c->tracer.npids = c->npids;
+	c->tracer.children = c->children;
+	ret = ks_tracer_apply(c->sess, &c->tracer, &c->err);
+	if (c->filter_cmd)
+		c->npids--;
+	return ret;
 }
 
 static char *output_dir(const char *path)
@@ -596,6 +686,9 @@ static void record_cleanup(struct record_ctx *c)
 	free(c->patterns);
 	free(c->filters);
 	free(c->pids);
+	free(c->tracer.filter);
+	free(c->tracer.notrace);
+	free(c->tracer.graph);
 }
 
 int ks_cmd_record(int argc, char **argv)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include <tracefs.h>
@@ -23,7 +24,8 @@
 #include "kscope/session.h"
 
 struct ks_session {
-	struct tracefs_instance *inst;
+	struct tracefs_instance *inst;	/* NULL for a top-level session */
+	bool top;
 	char name[96];
 	char *dir;
 	char journal[PATH_MAX];
@@ -163,11 +165,39 @@ static char *hex_decode(const char *h)
 	return s;
 }
 
-int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err)
+static int journal_open(struct ks_session *s, const char *tag, struct ks_err *err)
 {
 	const char *state = ks_session_state_dir();
+	char pid[32];
+	int ret;
+
+	s->journal_fd = -1;
+	snprintf(s->name, sizeof(s->name), "kscope-%s-%d", tag, (int)getpid());
+	ret = ks_mkdir_p(state, 0700);
+	if (ret)
+		return ks_err_set(err, ret, "cannot create state directory %s: %s", state,
+				  strerror(-ret));
+	snprintf(s->journal, sizeof(s->journal), "%s/%s.journal", state, s->name);
+	s->journal_fd = open(s->journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (s->journal_fd < 0)
+		return ks_err_set(err, -errno, "cannot create journal %s: %s", s->journal,
+				  strerror(errno));
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	ret = journal_add(s, "kscope-journal", "1", NULL);
+	if (!ret)
+		ret = journal_add(s, "pid", pid, NULL);
+	if (ret) {
+		close(s->journal_fd);
+		unlink(s->journal);
+		return ks_err_set(err, ret, "cannot write journal %s: %s", s->journal,
+				  strerror(-ret));
+	}
+	return 0;
+}
+
+int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err)
+{
 	struct ks_session *s;
-	char head[64];
 	int ret;
 
 	if (!ks_tracefs_dir(err))
@@ -175,26 +205,10 @@ int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ks_err_set(err, -ENOMEM, "out of memory");
-	s->journal_fd = -1;
-	snprintf(s->name, sizeof(s->name), "kscope-%s-%d", tag, (int)getpid());
-	ret = ks_mkdir_p(state, 0700);
-	if (ret) {
-		ks_err_set(err, ret, "cannot create state directory %s: %s", state, strerror(-ret));
+	ret = journal_open(s, tag, err);
+	if (ret)
 		goto out_free;
-	}
-	snprintf(s->journal, sizeof(s->journal), "%s/%s.journal", state, s->name);
-	s->journal_fd = open(s->journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (s->journal_fd < 0) {
-		ret = -errno;
-		ks_err_set(err, ret, "cannot create journal %s: %s", s->journal, strerror(errno));
-		goto out_free;
-	}
-	snprintf(head, sizeof(head), "%d", (int)getpid());
-	ret = journal_add(s, "kscope-journal", "1", NULL);
-	if (!ret)
-		ret = journal_add(s, "pid", head, NULL);
-	if (!ret)
-		ret = journal_add(s, "instance", s->name, NULL);
+	ret = journal_add(s, "instance", s->name, NULL);
 	if (ret) {
 		ks_err_set(err, ret, "cannot write journal %s: %s", s->journal, strerror(-ret));
 		goto out_unlink;
@@ -224,6 +238,47 @@ out_free:
 	return ret;
 }
 
+int ks_session_open_top(struct ks_session **out, const char *tag, struct ks_err *err)
+{
+	const char *dir = ks_tracefs_dir(err);
+	struct ks_session *s;
+	char *tracer, *events;
+	int ret = 0;
+
+	if (!dir)
+		return -ENODEV;
+	/* Only one user of the top level at a time: never take it from someone else. */
+	tracer = tracefs_instance_file_read(NULL, "current_tracer", NULL);
+	events = tracefs_instance_file_read(NULL, "set_event", NULL);
+	if (tracer && strcmp(ks_strip(tracer), "nop"))
+		ret = ks_err_set(err, -EBUSY, "the top-level tracer is in use (current_tracer=%s); "
+				 "stop whoever set it (or 'kscope reset' if it was kscope)", tracer);
+	else if (events && *ks_strip(events))
+		ret = ks_err_set(err, -EBUSY, "top-level events are enabled by someone else "
+				 "(set_event: %.60s); stop them first", events);
+	free(tracer);
+	free(events);
+	if (ret)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	s->top = true;
+	ret = journal_open(s, tag, err);
+	if (ret) {
+		free(s);
+		return ret;
+	}
+	s->dir = strdup(dir);
+	*out = s;
+	return 0;
+}
+
+bool ks_session_is_top(const struct ks_session *s)
+{
+	return s->top;
+}
+
 struct tracefs_instance *ks_session_instance(struct ks_session *s)
 {
 	return s->inst;
@@ -239,6 +294,13 @@ const char *ks_session_dir(const struct ks_session *s)
 	return s->dir;
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
 static int write_tracefs(struct tracefs_instance *inst, const char *file, const char *val,
 			 struct ks_err *err)
 {
@@ -247,7 +309,11 @@ static int write_tracefs(struct tracefs_instance *inst, const char *file, const 
 
 	tracefs_error_clear(inst);
 	errno = 0;
-	ret = tracefs_instance_file_write(inst, file, val);
+	/* Opening a trigger file with O_TRUNC drops every trigger on the event: append. */
+	if (ends_with(file, "/trigger"))
+		ret = tracefs_instance_file_append(inst, file, val);
+	else
+		ret = tracefs_instance_file_write(inst, file, val);
 	if (ret >= 0 && (size_t)ret == strlen(val))
 		return 0;
 	ret = errno ? -errno : -EIO;
@@ -260,6 +326,8 @@ static int write_tracefs(struct tracefs_instance *inst, const char *file, const 
 
 int ks_session_write(struct ks_session *s, const char *file, const char *val, struct ks_err *err)
 {
+	if (s->top)
+		return ks_session_set_top(s, file, val, err);
 	return write_tracefs(s->inst, file, val, err);
 }
 
@@ -269,10 +337,25 @@ int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
 	char *old, *hex;
 	int ret;
 
-	old = tracefs_instance_file_read(NULL, file, NULL);
-	if (!old)
-		return ks_err_set(err, errno ? -errno : -EIO, "cannot read %s: %s", file,
-				  strerror(errno));
+	/* A trigger is undone by removing it ("!cmd"), not by rewriting the file. */
+	if (ends_with(file, "/trigger")) {
+		hex = hex_encode(val);
+		ret = hex ? journal_add(s, "trigger", file, hex) : -ENOMEM;
+		free(hex);
+		if (ret)
+			return ks_err_set(err, ret, "cannot write journal %s: %s", s->journal,
+					  strerror(-ret));
+		return write_tracefs(NULL, file, val, err);
+	}
+	{
+		char path[PATH_MAX];
+
+		/* ks_read_file, not libtracefs: an empty file is a value too. */
+		snprintf(path, sizeof(path), "%s/%s", s->dir, file);
+		ret = ks_read_file(path, &old, NULL);
+		if (ret)
+			return ks_err_set(err, ret, "cannot read %s: %s", path, strerror(-ret));
+	}
 	hex = hex_encode(old);
 	free(old);
 	if (!hex)
@@ -292,15 +375,32 @@ int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
  */
 static char *restore_value(const char *file, const char *old)
 {
-	const char *l = strchr(old, '['), *r = l ? strchr(l, ']') : NULL;
-	char *v;
+	const char *l = strchr(old, '['), *r = l ? strchr(l, ']') : NULL, *p;
+	struct ks_buf b = { 0 };
 
 	if (!strcmp(file, "trace_clock") && l && r)
 		return strndup(l + 1, r - l - 1);
-	v = strdup(old);
-	if (v)
-		ks_strip(v);
-	return v;
+	/* "0*": disabled, with a trigger attached (soft mode). */
+	if (ends_with(file, "/enable"))
+		return strndup(old, strspn(old, "01"));
+	/* An event filter reads "none" when unset; "0" clears it. */
+	if (ends_with(file, "/filter") && !strncmp(old, "none", 4))
+		return strdup("0");
+	/* "7 (expanded: 1408)": the size that is in effect. */
+	if (!strcmp(file, "buffer_size_kb") && (p = strstr(old, "expanded: ")))
+		return strndup(p + 10, strspn(p + 10, "0123456789"));
+	/* Filter files list one entry a line; "#### all functions enabled ####" means none. */
+	for (p = old; *p; ) {
+		size_t n = strcspn(p, "\n");
+
+		if (*p != '#' && n)
+			ks_buf_addf(&b, "%s%.*s", b.len ? "\n" : "", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	if (!b.data)
+		return strdup("");
+	ks_strip(b.data);
+	return b.data;
 }
 
 struct undo_ctx {
@@ -323,6 +423,23 @@ static void undo_top(struct undo_ctx *u, const char *file, const char *hex)
 	}
 	free(old);
 	free(val);
+}
+
+static void undo_trigger(struct undo_ctx *u, const char *file, const char *hex)
+{
+	char *added = hex_decode(hex), cmd[128];
+	struct ks_err e;
+
+	if (!added) {
+		u->failed++;
+		ks_err_set(u->err, -EIO, "bad journal line for %s", file);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "!%.*s", (int)strcspn(added, " :"), added);
+	/* A trigger already gone (someone removed it) is not a failure to restore. */
+	if (!write_tracefs(NULL, file, cmd, &e))
+		u->restored++;
+	free(added);
 }
 
 static void undo_instance(struct undo_ctx *u, const char *name)
@@ -357,6 +474,13 @@ static void undo_journal(struct undo_ctx *u, char *text)
 
 		if (!strncmp(lines[i], "instance ", 9)) {
 			undo_instance(u, lines[i] + 9);
+		} else if (!strncmp(lines[i], "trigger ", 8)) {
+			file = lines[i] + 8;
+			sp = strchr(file, ' ');
+			if (!sp)
+				continue;
+			*sp = '\0';
+			undo_trigger(u, file, sp + 1);
 		} else if (!strncmp(lines[i], "top ", 4)) {
 			file = lines[i] + 4;
 			sp = strchr(file, ' ');
@@ -377,7 +501,7 @@ int ks_session_close(struct ks_session *s, struct ks_err *err)
 
 	if (!s)
 		return 0;
-	if (s->inst) {
+	if (s->inst || s->top) {
 		/* Stop writers before the rmdir so nothing races with the removal. */
 		tracefs_instance_file_write(s->inst, "tracing_on", "0");
 		tracefs_instance_free(s->inst);

@@ -21,6 +21,14 @@ const char *ks_tracefs_dir(struct ks_err *err);
 
 /* Creates the journal and the instance "kscope-<tag>-<pid>". */
 int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err);
+/*
+ * A session on the top-level instance, for tracers that cannot run in an instance
+ * (function_graph on many kernels, the latency tracers). Refused when another user
+ * has a tracer or events there. Every ks_session_write() is journaled first.
+ */
+int ks_session_open_top(struct ks_session **out, const char *tag, struct ks_err *err);
+bool ks_session_is_top(const struct ks_session *s);
+/* The instance, or NULL (libtracefs' name for the top level) in a top-level session. */
 struct tracefs_instance *ks_session_instance(struct ks_session *s);
 const char *ks_session_name(const struct ks_session *s);
 /* The instance's directory, e.g. /sys/kernel/tracing/instances/kscope-record-42. */

@@ -61,4 +61,50 @@ test_expect_success ROOT,TRACEFS,INSTANCES "reset undoes a journal whose pid was
 	test ! -d $TRACEFS/instances/kscope-record-$spid && assert_clean
 '
 
+# --top-level: every change at the top level is journaled and undone.
+top_state() {
+	for f in buffer_size_kb trace_clock set_event set_event_pid tracing_on \
+		 events/sched/sched_switch/filter events/sched/sched_switch/trigger \
+		 events/sched/sched_switch/enable options/event-fork; do
+		echo "$f=$(cat $TRACEFS/$f)"
+	done
+}
+
+start_top_record() {
+	$KSCOPE record -q --top-level -T -b 512 -C global -e sched:sched_switch \
+		-f "prev_pid >= 0" -P $$ -c -o "$1" &
+	kpid=$!
+	for i in $(seq 50); do
+		grep -q sched_switch $TRACEFS/set_event && break
+		sleep 0.1
+	done
+	grep -q sched_switch $TRACEFS/set_event && sleep 0.3
+}
+
+for sig in INT TERM; do
+test_expect_success ROOT,TRACEFS,TRIGGERS "--top-level, SIG$sig: every top-level setting restored" "
+	top_state >before &&
+	start_top_record top.dat &&
+	top_state >during && ! cmp -s before during &&
+	kill -$sig \$kpid && wait \$kpid &&
+	top_state >after && diff before after && assert_clean
+"
+done
+
+test_expect_success ROOT,TRACEFS,TRIGGERS "--top-level, SIGKILL: kscope reset restores the top level" '
+	top_state >before &&
+	start_top_record top.dat &&
+	kill -KILL $kpid && wait $kpid || true
+	top_state >during && ! cmp -s before during &&
+	$KSCOPE reset >out && grep -q "1 journal(s) undone, 0 instance(s) removed" out &&
+	top_state >after && diff before after && assert_clean
+'
+
+test_expect_success ROOT,TRACEFS "--top-level refuses a top level that someone else uses" '
+	echo 1 > $TRACEFS/events/sched/sched_wakeup/enable &&
+	set +e; $KSCOPE record --top-level -e sched:sched_switch -o busy.dat 2>err; rc=$?; set -e
+	echo 0 > $TRACEFS/events/sched/sched_wakeup/enable &&
+	cat err && test $rc = 1 && grep -q "enabled by someone else" err && assert_clean
+'
+
 test_done
