@@ -29,10 +29,12 @@
 #include "kscope/session.h"
 #include "kscope/tracedat.h"
 #include "kscope/tracer.h"
+#include "kscope/probe.h"
 
 #define RECORD_DEFAULT_BUFFER_KB 4096
 
-enum { OPT_DURATION = 256, OPT_MAX_DEPTH, OPT_DURATION_MIN, OPT_TOP_LEVEL, OPT_FUNCTION_TRACE };
+enum { OPT_DURATION = 256, OPT_MAX_DEPTH, OPT_DURATION_MIN, OPT_TOP_LEVEL, OPT_FUNCTION_TRACE,
+       OPT_KPROBE, OPT_KRETPROBE, OPT_UPROBE, OPT_URETPROBE };
 
 static const struct ks_opt record_opts[] = {
 	{ 'e', "event", "EVENT", "event to record: sys:event, sys, event, globs ('sched:*'); repeat" },
@@ -44,6 +46,10 @@ static const struct ks_opt record_opts[] = {
 	{ OPT_DURATION_MIN, "duration-min", "US", "function_graph: only calls longer than US (tracing_thresh)" },
 	{ OPT_FUNCTION_TRACE, "function-trace", NULL, "latency tracers: also trace functions (slow)" },
 	{ OPT_TOP_LEVEL, "top-level", NULL, "use the top-level instance (journaled) instead of a private one" },
+	{ OPT_KPROBE, "kprobe", "DEF", "add a kprobe: '[p:[GRP/]NAME] FUNC[+OFF] [ARGS]'; repeat" },
+	{ OPT_KRETPROBE, "kretprobe", "DEF", "add a return probe: '[r:[GRP/]NAME] FUNC [ARGS]'" },
+	{ OPT_UPROBE, "uprobe", "DEF", "add a uprobe: 'BINARY:SYMBOL[+OFF] [ARGS]' (libc.so.6:malloc)" },
+	{ OPT_URETPROBE, "uretprobe", "DEF", "add a return uprobe: 'BINARY:SYMBOL [ARGS]'" },
 	{ 'f', "filter", "FILTER", "filter for the preceding -e, tracefs syntax ('prev_pid > 0')" },
 	{ 'T', "stacktrace", NULL, "record a kernel stack with each event (stacktrace trigger)" },
 	{ 'P', "pid", "PID", "only events of this pid (set_event_pid); repeat for more" },
@@ -72,6 +78,12 @@ struct record_ctx {
 	/* options */
 	struct ks_tracer_opts tracer;
 	int top_level;
+	struct {
+		enum ks_probe_kind kind;
+		const char *spec;
+	} *probe_args;
+	int nprobes;
+	struct ks_probe *probes;
 	const char **patterns;
 	const char **filters;
 	int npatterns;
@@ -120,10 +132,11 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 	c->tracer.notrace = calloc(argc, sizeof(char *));
 	c->tracer.graph = calloc(argc, sizeof(char *));
 	c->tracer.thresh_us = -1;
+	c->probe_args = calloc(argc, sizeof(*c->probe_args));
 	c->output = "trace.dat";
 	c->buffer_kb = RECORD_DEFAULT_BUFFER_KB;
 	if (!c->patterns || !c->filters || !c->pids || !c->tracer.filter || !c->tracer.notrace ||
-	    !c->tracer.graph)
+	    !c->tracer.graph || !c->probe_args)
 		return ks_err_set(&c->err, -ENOMEM, "out of memory");
 	ks_opts_init(&st, &record_help, argc, argv);
 	while (!ret && (opt = ks_opts_next(&st)) != -1) {
@@ -168,6 +181,15 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 			break;
 		case OPT_TOP_LEVEL:
 			c->top_level = 1;
+			break;
+		case OPT_KPROBE:
+		case OPT_KRETPROBE:
+		case OPT_UPROBE:
+		case OPT_URETPROBE:
+			c->probe_args[c->nprobes].kind = opt == OPT_KPROBE ? KS_KPROBE :
+				opt == OPT_KRETPROBE ? KS_KRETPROBE : opt == OPT_UPROBE ? KS_UPROBE :
+				KS_URETPROBE;
+			c->probe_args[c->nprobes++].spec = st.optarg;
 			break;
 		case 'P':
 			if (ks_parse_int(st.optarg, &v) || v <= 0)
@@ -217,7 +239,7 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 	ks_opts_free(&st);
 	if (ret)
 		return ret;
-	if (!c->npatterns && !c->tracer.name)
+	if (!c->npatterns && !c->tracer.name && !c->nprobes)
 		return ks_err_set(&c->err, -EINVAL, "nothing to record: add -e sys:event or -p tracer "
 				  "(for example -e sched:sched_switch; see 'kscope list -e')");
 	if (!c->tracer.name && (c->tracer.nfilter || c->tracer.nnotrace || c->tracer.ngraph ||
@@ -317,6 +339,24 @@ static int record_setup_instance(struct record_ctx *c)
 	ret = ks_session_write(c->sess, "tracing_on", "0", &c->err);
 	if (ret)
 		return ret;
+	if (c->nprobes) {
+		/* New probes are new event directories: list again, then select them. */
+		for (i = 0; i < c->nprobes; i++) {
+			ret = ks_probe_create(c->sess, &c->probes[i], &c->err);
+			if (ret)
+				return ret;
+		}
+		ks_evsel_free(&c->all);
+		ret = ks_evsel_list_all(c->tracefs, &c->all);
+		for (i = 0; !ret && i < c->nprobes; i++) {
+			char pat[160];
+
+			snprintf(pat, sizeof(pat), "%s:%s", c->probes[i].group, c->probes[i].name);
+			ret = ks_evsel_add(&c->sel, &c->all, pat, NULL, &c->err);
+		}
+		if (ret)
+			return ret;
+	}
 	snprintf(buf, sizeof(buf), "%d", c->buffer_kb);
 	ret = ks_session_write(c->sess, "buffer_size_kb", buf, &c->err);
 	if (ret)
@@ -395,6 +435,16 @@ static int record_setup(struct record_ctx *c)
 				  strerror(-ret));
 	for (i = 0; i < c->npatterns; i++) {
 		ret = ks_evsel_add(&c->sel, &c->all, c->patterns[i], c->filters[i], &c->err);
+		if (ret)
+			return ret;
+	}
+	/* Probe definitions (ELF symbols to file offsets) are checked before anything changes. */
+	c->probes = calloc(c->nprobes ? c->nprobes : 1, sizeof(*c->probes));
+	if (!c->probes)
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	for (i = 0; i < c->nprobes; i++) {
+		ret = ks_probe_parse(c->probe_args[i].kind, c->probe_args[i].spec, c->tracefs,
+				     &c->probes[i], &c->err);
 		if (ret)
 			return ret;
 	}
@@ -689,6 +739,8 @@ static void record_cleanup(struct record_ctx *c)
 	free(c->tracer.filter);
 	free(c->tracer.notrace);
 	free(c->tracer.graph);
+	free(c->probe_args);
+	free(c->probes);
 }
 
 int ks_cmd_record(int argc, char **argv)

@@ -3,8 +3,10 @@
  * Event lines in trace-cmd report's layout:
  *   "%16s-%-5d [%03d] %5llu.%06llu: %s: <pad to 20> <info>"
  * The comm/pid/cpu/time prefix is formatted here directly (tep_print_event parses
- * its format string on every call); the event's own text comes from libtraceevent
- * and its plugins, so it is identical to trace-cmd's.
+ * its format string on every call); the event's own text comes from the compiled
+ * formats of evfast.c where they apply (checked against libtraceevent on each
+ * event's first records), else from libtraceevent and its plugins, so it is
+ * identical to trace-cmd's.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kscope/evfast.h"
 #include "kscope/evprint.h"
 #include "kscope/util.h"
 
@@ -40,8 +43,14 @@ int ks_printer_init(struct ks_printer *p, struct tep_handle *tep, int fd, int ti
 		p->time_mode = KS_TIME_NSECS;
 	p->cap = PRINTER_FLUSH_AT + 65536;
 	p->buf = malloc(p->cap);
-	if (!p->buf)
+	p->fast = ks_evfast_new(tep, KS_EVFAST_VERIFY);
+	if (!p->buf || !p->fast) {
+		free(p->buf);
+		ks_evfast_free(p->fast);
+		p->buf = NULL;
+		p->fast = NULL;
 		return -ENOMEM;
+	}
 	trace_seq_init(&p->seq);
 	return 0;
 }
@@ -76,22 +85,46 @@ void ks_printer_text(struct ks_printer *p, const char *text, size_t len)
 		ks_printer_flush(p);
 }
 
+static const char digits2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 static char *put_u64(char *out, unsigned long long v, int width, int zero)
 {
-	char tmp[24];
-	int n = 0;
+	char tmp[24], *t = tmp + sizeof(tmp);
+	int n;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		t -= 2;
+		memcpy(t, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, digits2 + 2 * v, 2);
+	} else {
+		*--t = (char)('0' + v);
+	}
+	n = (int)(tmp + sizeof(tmp) - t);
 	while (n < width) {
 		*out++ = zero ? '0' : ' ';
 		width--;
 	}
-	while (n)
-		*out++ = tmp[--n];
+	while (n--)
+		*out++ = *t++;
 	return out;
+}
+
+/* Exactly six digits, zero-padded: v < 1000000. */
+static char *put_6(char *o, unsigned int v)
+{
+	memcpy(o, digits2 + 2 * (v / 10000), 2);
+	memcpy(o + 2, digits2 + 2 * (v / 100 % 100), 2);
+	memcpy(o + 4, digits2 + 2 * (v % 100), 2);
+	return o + 6;
 }
 
 void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
@@ -101,16 +134,14 @@ void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
 	int pid = tep_data_pid(p->tep, rec);
 	const char *comm = tep_data_comm_from_pid(p->tep, pid);
 	const char *name = ev ? ev->name : "(NULL)";
-	size_t clen = strlen(comm), nlen = strlen(name);
+	size_t clen = strlen(comm), nlen = strlen(name), line;
 	unsigned long long t;
 	char *o;
+	int n;
 
-	trace_seq_reset(&p->seq);
-	tep_print_event(p->tep, &p->seq, rec, "%s", TEP_PRINT_INFO);
-	if (p->seq.len && p->seq.buffer[p->seq.len - 1] == '\n')
-		p->seq.len--;
-	grow(p, 128 + clen + nlen + p->seq.len);
-	if (p->len + 128 + clen + nlen + p->seq.len > p->cap)
+	/* the prefix, and room for most events' text (else they take the slow path) */
+	grow(p, 192 + clen + nlen + 4096);
+	if (p->len + 192 + clen + nlen > p->cap)
 		return;
 	o = p->buf + p->len;
 	if (rec->missed_events > 0)
@@ -147,7 +178,7 @@ void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
 		t = (rec->ts + 500) / 1000;
 		o = put_u64(o, t / 1000000, 5, 0);
 		*o++ = '.';
-		o = put_u64(o, t % 1000000, 6, 1);
+		o = put_6(o, (unsigned int)(t % 1000000));
 		break;
 	case KS_TIME_NSECS:
 		o = put_u64(o, rec->ts / 1000000000, 5, 0);
@@ -167,8 +198,32 @@ void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
 		memcpy(o, spaces, 20 - nlen);
 		o += 20 - nlen;
 	}
-	memcpy(o, p->seq.buffer, p->seq.len);
-	o += p->seq.len;
+
+	/* the event's text, one byte kept for the newline */
+	n = ev && p->fast ? ks_evfast_format(p->fast, ev, rec, o, p->buf + p->cap - o - 1) :
+		-EOPNOTSUPP;
+	if (n < 0) {
+		trace_seq_reset(&p->seq);
+		tep_print_event(p->tep, &p->seq, rec, "%s", TEP_PRINT_INFO);
+		n = (int)p->seq.len;
+		/* the line so far is not in p->len yet: make room without a flush */
+		line = o - (p->buf + p->len);
+		if (p->len + line + n + 1 > p->cap) {
+			char *nb = realloc(p->buf, p->len + line + n + 1 + 65536);
+
+			if (!nb) {
+				p->error = -ENOMEM;
+				return;
+			}
+			p->buf = nb;
+			p->cap = p->len + line + n + 1 + 65536;
+			o = p->buf + p->len + line;
+		}
+		memcpy(o, p->seq.buffer, n);
+	}
+	if (n && o[n - 1] == '\n')
+		n--;
+	o += n;
 	*o++ = '\n';
 	p->len = o - p->buf;
 	if (p->len >= PRINTER_FLUSH_AT)
@@ -190,6 +245,8 @@ int ks_printer_flush(struct ks_printer *p)
 
 void ks_printer_free(struct ks_printer *p)
 {
+	ks_evfast_free(p->fast);
+	p->fast = NULL;
 	trace_seq_destroy(&p->seq);
 	free(p->buf);
 	p->buf = NULL;

@@ -368,6 +368,33 @@ int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
 	return write_tracefs(NULL, file, val, err);
 }
 
+int ks_session_add_probe(struct ks_session *s, const char *file, const char *def,
+			 struct ks_err *err)
+{
+	char *hex = hex_encode(def);
+	int ret;
+
+	ret = hex ? journal_add(s, "probe", file, hex) : -ENOMEM;
+	free(hex);
+	if (ret)
+		return ks_err_set(err, ret, "cannot write journal %s: %s", s->journal,
+				  strerror(-ret));
+	tracefs_error_clear(NULL);
+	errno = 0;
+	ret = tracefs_instance_file_append(NULL, file, def);
+	if (ret >= 0 && (size_t)ret == strlen(def))
+		return 0;
+	ret = errno ? -errno : -EIO;
+	{
+		char *log = ks_tracefs_error_last(NULL);
+
+		ks_err_set(err, ret, "%s%s%s", strerror(-ret), log ? "; kernel says: " : "",
+			   log ? log : "");
+		free(log);
+	}
+	return ret;
+}
+
 /*
  * What a tracefs file holds is not always what writing it takes: current_tracer
  * reads back as the name, trace_clock as "[local] global ...", options as 0/1.
@@ -425,6 +452,18 @@ static void undo_top(struct undo_ctx *u, const char *file, const char *hex)
 	free(val);
 }
 
+static int write_tracefs_append(const char *file, const char *val, struct ks_err *err)
+{
+	int ret;
+
+	tracefs_error_clear(NULL);
+	errno = 0;
+	ret = tracefs_instance_file_append(NULL, file, val);
+	if (ret >= 0)
+		return 0;
+	return ks_err_set(err, errno ? -errno : -EIO, "%s", strerror(errno ? errno : EIO));
+}
+
 static void undo_trigger(struct undo_ctx *u, const char *file, const char *hex)
 {
 	char *added = hex_decode(hex), cmd[128];
@@ -440,6 +479,30 @@ static void undo_trigger(struct undo_ctx *u, const char *file, const char *hex)
 	if (!write_tracefs(NULL, file, cmd, &e))
 		u->restored++;
 	free(added);
+}
+
+/* "p:grp/name ..." is removed with "-:grp/name". */
+static void undo_probe(struct undo_ctx *u, const char *file, const char *hex)
+{
+	char *def = hex_decode(hex), del[256];
+	struct ks_err e;
+	size_t n;
+
+	if (!def || strlen(def) < 3 || def[1] != ':') {
+		u->failed++;
+		ks_err_set(u->err, -EIO, "bad journal line for %s", file);
+		free(def);
+		return;
+	}
+	n = strcspn(def + 2, " \t");
+	snprintf(del, sizeof(del), "-:%.*s", (int)n, def + 2);
+	if (write_tracefs_append(file, del, &e) && !strstr(e.msg, "No such file")) {
+		u->failed++;
+		ks_err_set(u->err, -EIO, "cannot remove probe %s: %s", del + 2, e.msg);
+	} else {
+		u->restored++;
+	}
+	free(def);
 }
 
 static void undo_instance(struct undo_ctx *u, const char *name)
@@ -459,7 +522,10 @@ static void undo_instance(struct undo_ctx *u, const char *name)
 	tracefs_instance_free(inst);
 }
 
-/* Undo a journal's lines, newest first. */
+/*
+ * Undo a journal's lines, newest first, but remove instances before anything
+ * else: a probe enabled in an instance cannot be deleted while the instance lives.
+ */
 static void undo_journal(struct undo_ctx *u, char *text)
 {
 	char *lines[4096];
@@ -469,27 +535,32 @@ static void undo_journal(struct undo_ctx *u, char *text)
 	for (l = strtok_r(text, "\n", &save); l && n < (int)KS_ARRAY_SIZE(lines);
 	     l = strtok_r(NULL, "\n", &save))
 		lines[n++] = l;
-	for (i = n - 1; i >= 0; i--) {
-		char *sp, *file, *hex;
-
-		if (!strncmp(lines[i], "instance ", 9)) {
+	for (i = n - 1; i >= 0; i--)
+		if (!strncmp(lines[i], "instance ", 9))
 			undo_instance(u, lines[i] + 9);
-		} else if (!strncmp(lines[i], "trigger ", 8)) {
-			file = lines[i] + 8;
-			sp = strchr(file, ' ');
-			if (!sp)
-				continue;
-			*sp = '\0';
+	for (i = n - 1; i >= 0; i--) {
+		char *sp, *file;
+		int skip;
+
+		if (!strncmp(lines[i], "top ", 4))
+			skip = 4;
+		else if (!strncmp(lines[i], "trigger ", 8))
+			skip = 8;
+		else if (!strncmp(lines[i], "probe ", 6))
+			skip = 6;
+		else
+			continue;
+		file = lines[i] + skip;
+		sp = strchr(file, ' ');
+		if (!sp)
+			continue;
+		*sp = '\0';
+		if (skip == 4)
+			undo_top(u, file, sp + 1);
+		else if (skip == 8)
 			undo_trigger(u, file, sp + 1);
-		} else if (!strncmp(lines[i], "top ", 4)) {
-			file = lines[i] + 4;
-			sp = strchr(file, ' ');
-			if (!sp)
-				continue;
-			*sp = '\0';
-			hex = sp + 1;
-			undo_top(u, file, hex);
-		}
+		else
+			undo_probe(u, file, sp + 1);
 	}
 }
 

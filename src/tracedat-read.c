@@ -7,6 +7,7 @@
  * Every length and offset in the file is checked before use: report runs on
  * files from anywhere, and the fuzzer feeds it garbage.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,8 +24,13 @@
 
 #include "kscope/tracedat.h"
 
-/* Event data may reach past its record (__data_loc offsets are 16 bits): keep slack. */
-#define PAGE_SLACK 65536
+/*
+ * libtraceevent reads past a record: static fields up to 64 KiB in (the format
+ * checks below cap them there), __rel_loc data up to 64 KiB past the field, and
+ * __print_hex()/__print_array() lengths up to 64 KiB from either. Zeroed slack
+ * after each page keeps those reads, and the strings they meet, inside our buffer.
+ */
+#define PAGE_SLACK ((2u << 16) + 64)
 
 struct tdat_cpu {
 	const uint8_t *data;	/* into the mapping (own reader) */
@@ -140,6 +146,750 @@ static int bad(struct ks_err *err, const char *what)
 	return ks_err_set(err, -EBADMSG, "not a valid trace.dat: %s", what);
 }
 
+/*
+ * --- event formats: only what libtraceevent survives ---
+ *
+ * libtraceevent 1.7 trusts format text. Its parser dereferences NULL when the
+ * input ends inside a field or an expression (or at a byte it cannot tokenize),
+ * traps on a constant divisor of 0 while folding constants, and dereferences the
+ * field of a REC->x that does not exist inside __print_flags(); its printer looks
+ * up __get_str() fields without checking, and reads wherever offsets, indexes
+ * and the lengths of __print_hex()/__print_array() point. So a format reaches it
+ * only in the shape the kernel writes, checked here with the same tokenizer rules:
+ *  - printable ASCII; "name:", "ID:", "format:", field lines, a blank line after
+ *    the common fields and after the others, then "print fmt:";
+ *  - every field within the first 64 KiB of a record (__data_loc offsets are
+ *    16-bit), dynamic fields 4 bytes wide;
+ *  - print arguments in a small expression grammar: REC->x and __get_str(x)
+ *    name existing fields, a divisor is a constant from 1 to 2^31 - 1, indexes
+ *    are constants, the lengths given to __print_hex()/__print_array() are at
+ *    most 64 KiB, functions are libtraceevent's own or take only numbers.
+ * A bad header or field drops the event (its records print as unknown); a bad
+ * print fmt drops only that part, and libtraceevent prints the raw fields.
+ * Reads derived from record data then stay within PAGE_SLACK of the page.
+ */
+
+#define FMT_MAX_FIELD	65536	/* end of the last byte a field may cover */
+#define FMT_MAX_LEN	65536	/* bytes a length argument may cover */
+#define FMT_MAX_DEPTH	64	/* nesting of expressions and operands */
+#define FMT_MAX_FIELDS	1024
+#define UNBOUNDED	UINT64_MAX
+
+enum { TK_END, TK_NL, TK_ITEM, TK_STR, TK_CHAR, TK_OP, TK_DELIM, TK_BAD };
+
+struct fmt_field {
+	const char *name;
+	int len;
+	bool common;
+	bool dynamic;
+	bool array;
+	int size;
+};
+
+struct fmt_check {
+	const char *p, *end;
+	int type;		/* current token */
+	const char *tok;
+	int tok_len;
+	struct fmt_field *fields;
+	int nfields;
+	int depth;
+	bool bad;
+};
+
+static bool is_item_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* After an opening quote: past the character libtraceevent ends the string at, or NULL. */
+static const char *lex_quoted(const char *p, const char *end, char quote)
+{
+	int ch = quote, last;
+
+	for (;;) {
+		last = ch;
+		if (p >= end)
+			return NULL;
+		ch = *p++;
+		/* Its "\\" handling, quirks included: the pair cancels for one step only. */
+		if (ch == '\\' && last == '\\')
+			last = 0;
+		if (!((ch != quote && isprint(ch)) || last == '\\' || ch == '\n'))
+			return p;
+	}
+}
+
+/* The next token, split as libtraceevent's __read_token() does; spaces skipped. */
+static void fmt_next(struct fmt_check *fc)
+{
+	const char *p = fc->p, *end = fc->end, *q;
+	int c;
+
+	while (p < end && *p != '\n' && isspace((unsigned char)*p))
+		p++;
+	fc->tok = p;
+	if (p >= end) {
+		fc->type = TK_END;
+		goto out;
+	}
+	c = *p++;
+	if (c == '\n') {
+		/* Only the line ends of the tail are allowed: treat them as the end. */
+		for (q = p; q < end && isspace((unsigned char)*q); q++)
+			;
+		fc->type = q == end ? TK_END : TK_NL;
+		p = q == end ? q : p;
+	} else if (is_item_char(c)) {
+		while (p < end && is_item_char(*p))
+			p++;
+		fc->type = TK_ITEM;
+		/* libtraceevent turns these three into strings (old mac80211 formats). */
+		if ((p - fc->tok == 12 && !memcmp(fc->tok, "LOCAL_PR_FMT", 12)) ||
+		    (p - fc->tok == 10 && (!memcmp(fc->tok, "STA_PR_FMT", 10) ||
+					   !memcmp(fc->tok, "VIF_PR_FMT", 10))))
+			fc->type = TK_STR;
+	} else if (c == '"' || c == '\'') {
+		fc->type = c == '"' ? TK_STR : TK_CHAR;
+		for (;;) {
+			p = lex_quoted(p, end, (char)c);
+			if (!p) {
+				fc->type = TK_BAD;
+				p = end;
+				break;
+			}
+			if (c != '"')
+				break;
+			/* Adjacent strings are one token. */
+			for (q = p; q < end && isspace((unsigned char)*q); q++)
+				;
+			if (q == end || *q != '"')
+				break;
+			p = q + 1;
+		}
+	} else if (c == '(' || c == ')' || c == ',') {
+		fc->type = TK_DELIM;
+	} else {
+		fc->type = TK_OP;
+		switch (c) {
+		case '-':
+			if (p < end && *p == '>') {
+				p++;
+				break;
+			}
+			/* fall through */
+		case '+':
+		case '|':
+		case '&':
+		case '>':
+		case '<':
+			if (p < end && *p == c) {
+				p++;
+				if (c != '>' && c != '<')
+					break;
+			}
+			/* fall through */
+		case '!':
+		case '=':
+			if (p < end && *p == '=')
+				p++;
+			break;
+		default:
+			break;
+		}
+	}
+out:
+	fc->tok_len = (int)(p - fc->tok);
+	fc->p = p;
+}
+
+static bool tok_is(struct fmt_check *fc, int type, const char *s)
+{
+	return fc->type == type && (!s || ((int)strlen(s) == fc->tok_len &&
+					   !memcmp(fc->tok, s, fc->tok_len)));
+}
+
+static bool expect(struct fmt_check *fc, int type, const char *s)
+{
+	if (fc->bad || !tok_is(fc, type, s)) {
+		fc->bad = true;
+		return false;
+	}
+	fmt_next(fc);
+	return true;
+}
+
+static const struct fmt_field *fmt_find(struct fmt_check *fc, bool common_too)
+{
+	int i;
+
+	if (fc->type != TK_ITEM)
+		return NULL;
+	for (i = 0; i < fc->nfields; i++) {
+		const struct fmt_field *f = &fc->fields[i];
+
+		if ((common_too || !f->common) && f->len == fc->tok_len &&
+		    !memcmp(f->name, fc->tok, f->len))
+			return f;
+	}
+	return NULL;
+}
+
+/* The value of a number token (0 if it is not one). */
+static uint64_t tok_number(struct fmt_check *fc)
+{
+	char buf[32];
+
+	if (fc->type != TK_ITEM || !isdigit((unsigned char)fc->tok[0]) ||
+	    fc->tok_len >= (int)sizeof(buf))
+		return 0;
+	memcpy(buf, fc->tok, fc->tok_len);
+	buf[fc->tok_len] = '\0';
+	return strtoull(buf, NULL, 0);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UNBOUNDED - b ? UNBOUNDED : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return a && b > UNBOUNDED / a ? UNBOUNDED : a * b;
+}
+
+static uint64_t fmt_expr(struct fmt_check *fc);
+static uint64_t fmt_operand(struct fmt_check *fc);
+
+/* A field named by the current token, inside (): "__get_str(x)" and its kind. */
+static const struct fmt_field *fmt_field_arg(struct fmt_check *fc, bool dynamic)
+{
+	const struct fmt_field *f;
+
+	if (!expect(fc, TK_DELIM, "("))
+		return NULL;
+	f = fmt_find(fc, false);
+	if (!f || (dynamic && !f->dynamic)) {
+		fc->bad = true;
+		return NULL;
+	}
+	fmt_next(fc);
+	return expect(fc, TK_DELIM, ")") ? f : NULL;
+}
+
+/* What __print_hex() and __print_array() read from: REC->x or __get_dynamic_array(x). */
+static void fmt_array_source(struct fmt_check *fc)
+{
+	if (tok_is(fc, TK_ITEM, "REC")) {
+		fmt_next(fc);
+		if (expect(fc, TK_OP, "->") && !fmt_find(fc, true))
+			fc->bad = true;
+		fmt_next(fc);
+	} else if (tok_is(fc, TK_ITEM, "__get_dynamic_array") ||
+		   tok_is(fc, TK_ITEM, "__get_rel_dynamic_array")) {
+		fmt_next(fc);
+		fmt_field_arg(fc, true);
+	} else {
+		fc->bad = true;
+	}
+	expect(fc, TK_DELIM, ",");
+}
+
+/* { value, "name" }, ... of __print_flags() and __print_symbolic(). */
+static void fmt_symbols(struct fmt_check *fc)
+{
+	do {
+		if (!expect(fc, TK_OP, "{"))
+			return;
+		fmt_expr(fc);
+		expect(fc, TK_DELIM, ",");
+		/* Mostly a string; "{ -1, ((void *)0) }" ends some lists. */
+		fmt_operand(fc);
+		expect(fc, TK_OP, "}");
+	} while (!fc->bad && tok_is(fc, TK_DELIM, ",") && (fmt_next(fc), true));
+}
+
+static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
+{
+	/* Print helpers of plugins that take only numbers (not __le16_to_cpup & co). */
+	static const char *const number_funcs[] = {
+		"jbd2_dev_to_name", "jiffies_to_msecs", "is_writable_pte", "xen_hypercall_name",
+	};
+	uint64_t n, el;
+	size_t i;
+
+#define IS(s) (len == (int)strlen(s) && !memcmp(name, s, len))
+	if (IS("__print_flags") || IS("__print_symbolic")) {
+		bool flags = IS("__print_flags");
+
+		expect(fc, TK_DELIM, "(");
+		fmt_expr(fc);
+		expect(fc, TK_DELIM, ",");
+		if (flags && expect(fc, TK_STR, NULL))
+			expect(fc, TK_DELIM, ",");
+		fmt_symbols(fc);
+		expect(fc, TK_DELIM, ")");
+		return UNBOUNDED;
+	}
+	if (IS("__print_hex") || IS("__print_hex_str")) {
+		expect(fc, TK_DELIM, "(");
+		fmt_array_source(fc);
+		if (fmt_expr(fc) > FMT_MAX_LEN)
+			fc->bad = true;
+		expect(fc, TK_DELIM, ")");
+		return UNBOUNDED;
+	}
+	if (IS("__print_array")) {
+		expect(fc, TK_DELIM, "(");
+		fmt_array_source(fc);
+		n = fmt_expr(fc);
+		expect(fc, TK_DELIM, ",");
+		el = tok_number(fc);
+		if ((el != 1 && el != 2 && el != 4 && el != 8) || sat_mul(n, el) > FMT_MAX_LEN)
+			fc->bad = true;
+		fmt_next(fc);
+		expect(fc, TK_DELIM, ")");
+		return UNBOUNDED;
+	}
+	if (IS("__get_str") || IS("__get_rel_str") || IS("__get_bitmask") ||
+	    IS("__get_rel_bitmask") || IS("__get_cpumask") || IS("__get_rel_cpumask") ||
+	    IS("__get_dynamic_array") || IS("__get_rel_dynamic_array") ||
+	    IS("__get_sockaddr") || IS("__get_sockaddr_rel")) {
+		fmt_field_arg(fc, true);
+		/* libtraceevent 1.7 rejects __get_dynamic_array(x)[i] anyway. */
+		if (tok_is(fc, TK_OP, "["))
+			fc->bad = true;
+		return UNBOUNDED;
+	}
+	if (IS("__get_dynamic_array_len") || IS("__get_rel_dynamic_array_len")) {
+		fmt_field_arg(fc, true);
+		return FMT_MAX_LEN - 1;
+	}
+	if (IS("__builtin_expect")) {
+		expect(fc, TK_DELIM, "(");
+		n = fmt_expr(fc);
+		expect(fc, TK_DELIM, ",");
+		expect(fc, TK_ITEM, NULL);
+		expect(fc, TK_DELIM, ")");
+		return n;
+	}
+	if (IS("sizeof")) {
+		/* libtraceevent 1.7.1 frees twice on sizeof(int), sizeof(REC->x), ... */
+		expect(fc, TK_DELIM, "(");
+		if (!tok_is(fc, TK_ITEM, "long") && !tok_is(fc, TK_ITEM, "unsigned"))
+			fc->bad = true;
+		fmt_next(fc);
+		expect(fc, TK_DELIM, ")");
+		return 8;
+	}
+	for (i = 0; i < KS_ARRAY_SIZE(number_funcs); i++)
+		if (IS(number_funcs[i]))
+			break;
+#undef IS
+	if (i == KS_ARRAY_SIZE(number_funcs)) {
+		fc->bad = true;
+		return UNBOUNDED;
+	}
+	expect(fc, TK_DELIM, "(");
+	for (;;) {
+		fmt_expr(fc);
+		if (fc->bad || !tok_is(fc, TK_DELIM, ","))
+			break;
+		fmt_next(fc);
+	}
+	expect(fc, TK_DELIM, ")");
+	return UNBOUNDED;
+}
+
+/* An operand: a field, a constant, a string, a call, a cast or a parenthesis. */
+static uint64_t fmt_operand(struct fmt_check *fc)
+{
+	const struct fmt_field *f;
+	const char *name;
+	uint64_t v = UNBOUNDED;
+	int len;
+
+	if (fc->bad || ++fc->depth > FMT_MAX_DEPTH) {
+		fc->bad = true;
+		return UNBOUNDED;
+	}
+	if (tok_is(fc, TK_OP, "!") || tok_is(fc, TK_OP, "~") || tok_is(fc, TK_OP, "-") ||
+	    tok_is(fc, TK_OP, "+")) {
+		v = tok_is(fc, TK_OP, "!") ? 1 : UNBOUNDED;
+		fmt_next(fc);
+		fmt_operand(fc);
+	} else if (tok_is(fc, TK_ITEM, "REC")) {
+		fmt_next(fc);
+		/* "(REC)->x" too: the caller took "(REC" and leaves ")" here. */
+		if (tok_is(fc, TK_DELIM, ")"))
+			fmt_next(fc);
+		expect(fc, TK_OP, "->");
+		f = fmt_find(fc, true);
+		if (!f)
+			fc->bad = true;
+		else if (!f->array && f->size <= 2)
+			v = (1u << (8 * f->size)) - 1;
+		fmt_next(fc);
+		while (!fc->bad && tok_is(fc, TK_OP, "[")) {
+			/* The printer trusts the index: constants only. */
+			fmt_next(fc);
+			if (fc->type != TK_ITEM || tok_number(fc) > 65535 ||
+			    !isdigit((unsigned char)fc->tok[0]))
+				fc->bad = true;
+			fmt_next(fc);
+			expect(fc, TK_OP, "]");
+			v = UNBOUNDED;
+		}
+	} else if (fc->type == TK_ITEM) {
+		name = fc->tok;
+		len = fc->tok_len;
+		v = isdigit((unsigned char)*name) ? tok_number(fc) : UNBOUNDED;
+		fmt_next(fc);
+		if (tok_is(fc, TK_DELIM, "(")) {
+			v = fmt_call(fc, name, len);
+		} else {
+			/* Several words make one atom ("unsigned int"). */
+			for (; fc->type == TK_ITEM; fmt_next(fc)) {
+				if (tok_is(fc, TK_ITEM, "REC"))
+					fc->bad = true;
+				v = UNBOUNDED;
+			}
+		}
+	} else if (fc->type == TK_STR || fc->type == TK_CHAR) {
+		fmt_next(fc);
+	} else if (tok_is(fc, TK_DELIM, "(")) {
+		const char *start;
+
+		fmt_next(fc);
+		start = fc->tok;
+		if (tok_is(fc, TK_ITEM, "REC") && fc->p < fc->end && *fc->p == ')') {
+			v = fmt_operand(fc);
+			goto out;
+		}
+		if (fc->type == TK_ITEM && !tok_is(fc, TK_ITEM, "REC")) {
+			/* A cast: "(unsigned long)", "(void *)", "(struct x **)". */
+			const char *save_p = fc->p;
+			int save_type = fc->type, save_len = fc->tok_len;
+
+			while (fc->type == TK_ITEM)
+				fmt_next(fc);
+			while (tok_is(fc, TK_OP, "*"))
+				fmt_next(fc);
+			if (tok_is(fc, TK_DELIM, ")")) {
+				fmt_next(fc);
+				if (fc->type == TK_ITEM || fc->type == TK_STR ||
+				    fc->type == TK_CHAR || tok_is(fc, TK_DELIM, "(")) {
+					v = fmt_operand(fc);
+					goto out;
+				}
+				/* "(x)" alone: a parenthesized atom. */
+				goto out;
+			}
+			fc->p = save_p;
+			fc->tok = start;
+			fc->type = save_type;
+			fc->tok_len = save_len;
+		}
+		v = fmt_expr(fc);
+		expect(fc, TK_DELIM, ")");
+		/* libtraceevent reads "(expr) x" as a cast too: only after an atom. */
+		if (fc->type == TK_ITEM || fc->type == TK_STR || fc->type == TK_CHAR ||
+		    tok_is(fc, TK_DELIM, "("))
+			fc->bad = true;
+	} else {
+		fc->bad = true;
+	}
+out:
+	fc->depth--;
+	return v;
+}
+
+static bool is_binary_op(struct fmt_check *fc)
+{
+	static const char *const ops[] = {
+		">>", "<<", "&", "|", "&&", "||", "-", "+", "*", "^", "/", "%",
+		"<", ">", "<=", ">=", "==", "!=",
+	};
+	size_t i;
+
+	for (i = 0; i < KS_ARRAY_SIZE(ops); i++)
+		if (tok_is(fc, TK_OP, ops[i]))
+			return true;
+	return false;
+}
+
+/* An expression; returns an upper bound of its value (UNBOUNDED if unknown). */
+static uint64_t fmt_expr(struct fmt_check *fc)
+{
+	uint64_t v, r;
+	char op[3];
+
+	if (fc->bad || ++fc->depth > FMT_MAX_DEPTH) {
+		fc->bad = true;
+		return UNBOUNDED;
+	}
+	v = fmt_operand(fc);
+	while (!fc->bad) {
+		if (tok_is(fc, TK_OP, "?")) {
+			fmt_next(fc);
+			r = fmt_expr(fc);
+			expect(fc, TK_OP, ":");
+			r = r > (v = fmt_expr(fc)) ? r : v;
+			v = r;
+			continue;
+		}
+		if (!is_binary_op(fc))
+			break;
+		snprintf(op, sizeof(op), "%.*s", fc->tok_len, fc->tok);
+		fmt_next(fc);
+		if (!strcmp(op, "/") || !strcmp(op, "%")) {
+			/*
+			 * A constant from 1 to 2^31 - 1, and nothing that binds tighter
+			 * after it (libtraceevent would fold "x / 2 * 0" into x / 0).
+			 */
+			r = tok_number(fc);
+			fmt_next(fc);
+			if (!r || r > INT32_MAX || tok_is(fc, TK_OP, "*") || tok_is(fc, TK_OP, "/") ||
+			    tok_is(fc, TK_OP, "%") || tok_is(fc, TK_OP, "[") ||
+			    fc->type == TK_ITEM || tok_is(fc, TK_DELIM, "(")) {
+				fc->bad = true;
+				break;
+			}
+			v = op[0] == '/' ? (v == UNBOUNDED ? v : v / r) : r - 1;
+			continue;
+		}
+		r = fmt_operand(fc);
+		if (!strcmp(op, "*"))
+			v = sat_mul(v, r);
+		else if (!strcmp(op, "+"))
+			v = sat_add(v, r);
+		else if (!strcmp(op, "&"))
+			v = v < r ? v : r;
+		else if (!strcmp(op, ">>"))
+			;	/* never more than the left side */
+		else if (op[0] == '<' || op[0] == '>' || op[0] == '=' || op[0] == '!' ||
+			 !strcmp(op, "&&") || !strcmp(op, "||"))
+			v = 1;
+		else
+			v = UNBOUNDED;
+	}
+	fc->depth--;
+	return v;
+}
+
+/* "print fmt: "..." [, args]": the format strings, then the arguments. */
+static bool fmt_print_ok(struct fmt_check *fc, const char *p, const char *end)
+{
+	fc->p = p;
+	fc->end = end;
+	fmt_next(fc);
+	if (!expect(fc, TK_STR, NULL))
+		return false;
+	if (fc->type == TK_END)
+		return true;
+	if (!expect(fc, TK_DELIM, ","))
+		return false;
+	for (;;) {
+		fmt_expr(fc);
+		if (fc->bad || !tok_is(fc, TK_DELIM, ","))
+			break;
+		fmt_next(fc);
+	}
+	return !fc->bad && fc->type == TK_END;
+}
+
+static bool digits(const char **p, const char *end, unsigned long *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	while (*p < end && isdigit((unsigned char)**p) && *p - s < 9)
+		*v = *v * 10 + (unsigned long)(*(*p)++ - '0');
+	return *p > s && (*p == end || !isdigit((unsigned char)**p));
+}
+
+static bool skip_str(const char **p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/* Skips what @ok accepts; returns the new position. */
+static const char *skip_while(const char *p, const char *end, bool (*ok)(int))
+{
+	while (p < end && ok(*p))
+		p++;
+	return p;
+}
+
+static bool is_type_char(int c)
+{
+	return is_item_char(c) || c == ' ' || c == '*';
+}
+
+static bool is_dim_char(int c)
+{
+	return is_item_char(c) || c == ' ' || c == '*' || c == '(' || c == ')';
+}
+
+static bool is_space_char(int c)
+{
+	return c == ' ';
+}
+
+/*
+ * "<tab>field:DECL;<tab>offset:N;<tab>size:N;<tab>signed:N;", @end at the line's
+ * end, "signed" optional. DECL is words and '*', then maybe one "[...]" of words
+ * and balanced parentheses, then maybe one word: "char comm[16]", "__data_loc
+ * char[] name", "__u8 saddr[sizeof(struct sockaddr_in6)]". Records the name.
+ */
+static bool fmt_field_ok(const char *p, const char *end, struct fmt_field *f)
+{
+	const char *decl, *semi, *s, *lb = NULL, *name, *name_end;
+	unsigned long off, size, sign;
+	int parens = 0;
+
+	if (!skip_str(&p, end, "\tfield:"))
+		return false;
+	semi = memchr(p, ';', end - p);
+	if (!semi)
+		return false;
+	decl = skip_while(p, semi, is_space_char);
+	if (decl == semi || !is_item_char(*decl))
+		return false;
+	s = skip_while(decl, semi, is_type_char);
+	name_end = s;
+	if (s < semi && *s == '[') {
+		lb = s;
+		for (s++; s < semi && *s != ']' && is_dim_char(*s); s++) {
+			parens += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+			if (parens < 0)
+				return false;
+		}
+		if (s == semi || *s != ']' || parens)
+			return false;
+		s = skip_while(s + 1, semi, is_space_char);
+		if (s < semi) {
+			/* "TYPE[] NAME" */
+			name_end = skip_while(s, semi, is_item_char);
+			if (skip_while(name_end, semi, is_space_char) != semi)
+				return false;
+			name = s;
+			goto found;
+		}
+	}
+	if (s != semi && !lb)
+		return false;
+	while (name_end > decl && name_end[-1] == ' ')
+		name_end--;
+	for (name = name_end; name > decl && is_item_char(name[-1]); name--)
+		;
+found:
+	if (name == name_end)
+		return false;
+	f->name = name;
+	f->len = (int)(name_end - name);
+	f->array = lb != NULL;
+	/* libtraceevent's test: the type starts with these. */
+	f->dynamic = !strncmp(decl, "__data_loc", 10) || !strncmp(decl, "__rel_loc", 9);
+	p = semi + 1;
+	if (!skip_str(&p, end, "\toffset:") || !digits(&p, end, &off) ||
+	    !skip_str(&p, end, ";\tsize:") || !digits(&p, end, &size) || !skip_str(&p, end, ";"))
+		return false;
+	if (p < end && (!skip_str(&p, end, "\tsigned:") || !digits(&p, end, &sign) ||
+			!skip_str(&p, end, ";")))
+		return false;
+	f->size = (int)size;
+	return p == end && off + size <= FMT_MAX_FIELD && (!f->dynamic || size == 4);
+}
+
+/*
+ * How much of an event format libtraceevent may parse: all of it, the part before
+ * "print fmt:" (the event then prints its raw fields), or nothing.
+ */
+static size_t fmt_usable(const char *text, size_t len)
+{
+	struct fmt_field *fields;
+	struct fmt_check fc = { 0 };
+	const char *p = text, *end = text + len, *eol;
+	unsigned long id;
+	size_t i, ret = 0;
+	int blanks = 0;
+
+	for (i = 0; i < len; i++)
+		if (!isprint((unsigned char)text[i]) && text[i] != '\t' && text[i] != '\n')
+			return 0;
+	if (!skip_str(&p, end, "name: ") || p == end || !is_item_char(*p))
+		return 0;
+	while (p < end && is_item_char(*p))
+		p++;
+	if (!skip_str(&p, end, "\nID: ") || !digits(&p, end, &id) ||
+	    !skip_str(&p, end, "\nformat:\n"))
+		return 0;
+	fields = calloc(FMT_MAX_FIELDS, sizeof(*fields));
+	if (!fields)
+		return 0;
+	fc.fields = fields;
+	while (p < end && blanks < 2) {
+		eol = memchr(p, '\n', end - p);
+		if (!eol)
+			goto out;
+		if (eol == p) {
+			blanks++;
+		} else if (fc.nfields == FMT_MAX_FIELDS ||
+			   !fmt_field_ok(p, eol, &fields[fc.nfields])) {
+			goto out;
+		} else {
+			fields[fc.nfields++].common = !blanks;
+		}
+		p = eol + 1;
+	}
+	if (blanks < 2)
+		goto out;
+	ret = p - text;
+	if (skip_str(&p, end, "print fmt:") && fmt_print_ok(&fc, p, end))
+		ret = len;
+out:
+	free(fields);
+	return ret;
+}
+
+/*
+ * printk_formats as the kernel writes it, one 'ADDR : "FORMAT"' a line: for a line
+ * without a ':' and a character after it, or with a format shorter than 3
+ * characters, libtraceevent reads before or past the string. Keeps the lines it
+ * reads safely; NULL if out of memory.
+ */
+static char *printk_clean(const char *text, size_t len)
+{
+	const char *p = text, *end = text + strnlen(text, len), *eol, *colon, *fmt;
+	char *out = malloc(len + 1), *o = out;
+
+	for (; out && p < end; p = eol + 1) {
+		eol = memchr(p, '\n', end - p);
+		if (!eol)
+			eol = end;
+		colon = memchr(p, ':', eol - p);
+		/* It skips one character after the ':' and then a '"'. */
+		if (p == eol || *p == ':' || !colon || eol - colon < 2)
+			continue;
+		fmt = colon + 2;
+		fmt += fmt < eol && *fmt == '"';
+		if (eol - fmt < 3)
+			continue;
+		memcpy(o, p, eol - p);
+		o += eol - p;
+		*o++ = '\n';
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
 static int parse_formats(struct ks_tdat *t, struct cursor *c, const char *system, int count,
 			 struct ks_err *err)
 {
@@ -152,7 +902,9 @@ static int parse_formats(struct ks_tdat *t, struct cursor *c, const char *system
 		if (!text)
 			return bad(err, "event format cut short");
 		/* An event this libtraceevent cannot parse prints as raw data: not fatal. */
-		tep_parse_event(t->tep, (const char *)text, len, system);
+		len = fmt_usable((const char *)text, len);
+		if (len)
+			tep_parse_event(t->tep, (const char *)text, len, system);
 	}
 	return 0;
 }
@@ -200,12 +952,43 @@ static int parse_options(struct ks_tdat *t, struct cursor *c, struct ks_err *err
 	}
 }
 
+static int cmp_cpu_offset(const void *a, const void *b)
+{
+	const struct tdat_cpu *x = *(const struct tdat_cpu *const *)a;
+	const struct tdat_cpu *y = *(const struct tdat_cpu *const *)b;
+
+	return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/*
+ * Each CPU's data is its own part of the file. Blocks that overlap would let a
+ * small file claim thousands of CPUs with a page buffer each.
+ */
+static bool cpus_overlap(struct ks_tdat *t)
+{
+	struct tdat_cpu **v = calloc(t->info.ncpus, sizeof(*v));
+	bool ret = false;
+	int i, n = 0;
+
+	if (!v)
+		return true;
+	for (i = 0; i < t->info.ncpus; i++)
+		if (t->cpus[i].size)
+			v[n++] = &t->cpus[i];
+	qsort(v, n, sizeof(*v), cmp_cpu_offset);
+	for (i = 1; i < n; i++)
+		if (v[i - 1]->offset + v[i - 1]->size > v[i]->offset)
+			ret = true;
+	free(v);
+	return ret;
+}
+
 static int parse_v6(struct ks_tdat *t, struct ks_err *err)
 {
 	struct cursor c = { .p = t->map, .end = t->map + t->map_size };
 	const uint8_t *magic;
 	const char *ver, *sys;
-	char *text;
+	char *text, *clean;
 	uint64_t len;
 	uint8_t endian, lsize;
 	int i, count, nsys;
@@ -270,9 +1053,13 @@ static int parse_v6(struct ks_tdat *t, struct ks_err *err)
 	text = take_str(&c, len);
 	if (!text)
 		return bad(err, "printk formats cut short");
-	if (len)
-		tep_parse_printk_formats(t->tep, text);
+	clean = printk_clean(text, len);
 	free(text);
+	if (!clean)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	if (*clean)
+		tep_parse_printk_formats(t->tep, clean);
+	free(clean);
 	len = take_num(&c, 8);
 	text = take_str(&c, len);
 	if (!text)
@@ -309,15 +1096,72 @@ static int parse_v6(struct ks_tdat *t, struct ks_err *err)
 		if (off > t->map_size)
 			off = t->map_size, size = 0;
 		if (size > t->map_size - off)
-			size = (t->map_size - off) / t->info.page_size * t->info.page_size;
+			size = t->map_size - off;
 		t->cpus[i].data = t->map + off;
 		t->cpus[i].offset = off;
-		t->cpus[i].size = size;
+		t->cpus[i].size = size / t->info.page_size * t->info.page_size;
 	}
+	if (cpus_overlap(t))
+		return bad(err, "CPU data blocks overlap");
 	return 0;
 }
 
 /* --- per-CPU iteration (own reader) --- */
+
+static uint32_t read_u32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * Walks the events of a sub-buffer the way kbuffer will, before it does: kbuffer
+ * trusts their lengths, so a padding event that points backwards makes it loop
+ * forever, and a data event may claim more than the page. Data events must end
+ * within the commit; the walk must move forward. @data has 8 bytes of slack.
+ */
+static bool page_events_ok(struct ks_tdat *t, const uint8_t *data, uint32_t size)
+{
+	bool swap = t->info.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	uint32_t pos = 0, hdr, type_len, len;
+	uint64_t next;
+
+	while (pos < size) {
+		hdr = read_u32(data + pos, swap);
+		type_len = t->info.big_endian ? hdr >> 27 : hdr & 31;
+		switch (type_len) {
+		case 29:	/* padding: kbuffer adds its length as a signed int */
+			len = read_u32(data + pos + 4, swap);
+			next = (uint32_t)(pos + 4 + len);
+			if (next <= pos)
+				return false;
+			break;
+		case 30:	/* time extend */
+		case 31:	/* absolute time stamp */
+			next = (uint64_t)pos + 8;
+			break;
+		case 0:		/* length in the next word, itself included */
+			if (size - pos < 8)
+				return false;
+			len = read_u32(data + pos + 4, swap);
+			next = (uint64_t)pos + 8 + (((uint64_t)len - 4 + 3) & ~3ull);
+			if (len < 4 || next > size)
+				return false;
+			break;
+		default:
+			next = (uint64_t)pos + 4 + 4 * type_len;
+			if (next > size)
+				return false;
+			break;
+		}
+		if (next >= size)
+			break;
+		pos = (uint32_t)next;
+	}
+	return true;
+}
 
 static bool load_page(struct ks_tdat *t, struct tdat_cpu *cpu)
 {
@@ -333,7 +1177,9 @@ static bool load_page(struct ks_tdat *t, struct tdat_cpu *cpu)
 		if (t->info.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
 			commit = t->info.long_size == 8 ? __builtin_bswap64(commit) :
 				__builtin_bswap32((uint32_t)commit);
-		if ((commit & ((1u << 27) - 1)) > (uint64_t)(ps - hdr)) {
+		commit &= (1u << 27) - 1;
+		if (commit > (uint64_t)(ps - hdr) ||
+		    !page_events_ok(t, cpu->buf + hdr, (uint32_t)commit)) {
 			t->corrupt = -EBADMSG;
 			break;
 		}
@@ -395,16 +1241,22 @@ static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 		heap_down(t, 0);
 		t->last_cpu = -1;
 	}
-	if (!t->heap_n) {
-		*err_ret = t->corrupt;
-		return NULL;
-	}
-	top = t->heap[0];
-	cpu = &t->cpus[top];
-	size = kbuffer_event_size(cpu->kbuf);
-	if (size < 0 || (uint8_t *)cpu->event + size > cpu->buf + t->info.page_size) {
-		*err_ret = t->corrupt = -EBADMSG;
-		return NULL;
+	for (;;) {
+		if (!t->heap_n) {
+			*err_ret = t->corrupt;
+			return NULL;
+		}
+		top = t->heap[0];
+		cpu = &t->cpus[top];
+		size = kbuffer_event_size(cpu->kbuf);
+		if (size >= 0 && (uint8_t *)cpu->event + size <= cpu->buf + t->info.page_size)
+			break;
+		/* page_events_ok() rules this out; should it happen, drop the CPU. */
+		t->corrupt = -EBADMSG;
+		cpu->done = true;
+		cpu->event = NULL;
+		t->heap[0] = t->heap[--t->heap_n];
+		heap_down(t, 0);
 	}
 	memset(&t->rec, 0, sizeof(t->rec));
 	t->rec.ts = cpu->ts;

@@ -7,8 +7,11 @@
 #include <event-parse.h>
 #include <trace-seq.h>
 
+struct ks_evfast;
+
 struct ks_printer {
 	struct tep_handle *tep;
+	struct ks_evfast *fast;	/* compiled event formats; NULL: libtraceevent only */
 	struct trace_seq seq;
 	int time_mode;		/* KS_TIME_* */
 	int fd;

@@ -41,6 +41,10 @@ const char *ks_session_dir(const struct ks_session *s);
 int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
 		       struct ks_err *err);
 
+/* Journal, then append a probe definition to @file (kprobe_events, uprobe_events, ...). */
+int ks_session_add_probe(struct ks_session *s, const char *file, const char *def,
+			 struct ks_err *err);
+
 /* Undoes everything, removes the instance and the journal, frees @s. */
 int ks_session_close(struct ks_session *s, struct ks_err *err);
 

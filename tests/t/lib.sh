@@ -69,7 +69,7 @@ tracefs_leftovers() {
 	cat $TRACEFS/set_event 2>/dev/null
 	tr=$(cat $TRACEFS/current_tracer 2>/dev/null)
 	[ "$tr" = nop ] || echo "tracer:$tr"
-	cat $TRACEFS/dynamic_events 2>/dev/null | grep kscope || true
+	cat $TRACEFS/dynamic_events 2>/dev/null | grep ":kscope/" || true
 	ls "$KSCOPE_STATE_DIR" 2>/dev/null || true
 }
 
