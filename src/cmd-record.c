@@ -65,12 +65,16 @@ static const struct ks_opt record_opts[] = {
 
 static const struct ks_cmd_help record_help = {
 	.name = "record",
-	.usage = "-e EVENT [-f FILTER] [-T] [-P PID] [-c] [-b KB] [-C CLOCK] [-o FILE]\n"
+	.usage = "[-e EVENT [-f FILTER]]... [-p TRACER [-l FUNC] [-n FUNC] [-g FUNC]]\n"
+		 "                     [--kprobe|--kretprobe|--uprobe|--uretprobe DEF [-f FILTER]]...\n"
+		 "                     [-T] [-P PID] [-F] [-c] [-b KB] [-C CLOCK] [-o FILE] [-q]\n"
 		 "                     [--duration SECS] [-- command [args]]",
-	.summary = "Record trace events into a trace.dat file (version 6, readable by\n"
-		   "trace-cmd report and KernelShark). Runs in a private tracefs instance and\n"
-		   "changes nothing else. Stops when the command exits, after --duration, or on\n"
-		   "Ctrl-C.",
+	.summary = "Record trace events, an ftrace tracer and probes into a trace.dat file\n"
+		   "(version 6, read by trace-cmd report and KernelShark). Works in a private\n"
+		   "tracefs instance; what must run at the top level (function_graph on many\n"
+		   "kernels, latency tracers, graph settings, --top-level) and probes are\n"
+		   "journaled and undone at exit or by 'kscope reset'. Stops when the command\n"
+		   "exits, after --duration, or on Ctrl-C. Needs at least one -e, -p or probe.",
 	.opts = record_opts,
 };
 
@@ -81,7 +85,9 @@ struct record_ctx {
 	struct {
 		enum ks_probe_kind kind;
 		const char *spec;
+		const char *filter;
 	} *probe_args;
+	int last_is_probe;	/* does -f belong to the last probe or the last -e */
 	int nprobes;
 	struct ks_probe *probes;
 	const char **patterns;
@@ -105,7 +111,7 @@ struct record_ctx {
 	struct ks_session *sess;
 	struct ks_rec *rec;
 	struct ks_tdat_writer *writer;
-	int out_fd;
+	struct ks_outfile out;
 	int sig_fd;
 	sigset_t old_mask;
 	pid_t child;
@@ -119,6 +125,22 @@ struct record_ctx {
 	int show_status;
 	struct ks_err err;
 };
+
+static bool command_in_path(const char *cmd)
+{
+	const char *p = getenv("PATH");
+	char path[4096];
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(path, sizeof(path), "%.*s/%s", (int)n, p, cmd);
+		if (!access(path, X_OK))
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
 
 static int record_parse(struct record_ctx *c, int argc, char **argv)
 {
@@ -143,10 +165,14 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 		switch (opt) {
 		case 'e':
 			c->patterns[c->npatterns++] = st.optarg;
+			c->last_is_probe = 0;
 			break;
 		case 'f':
-			if (!c->npatterns)
-				ret = ks_err_set(&c->err, -EINVAL, "-f '%s' must follow an -e", st.optarg);
+			if (c->last_is_probe)
+				c->probe_args[c->nprobes - 1].filter = st.optarg;
+			else if (!c->npatterns)
+				ret = ks_err_set(&c->err, -EINVAL, "-f '%s' must follow an -e or a probe",
+						 st.optarg);
 			else
 				c->filters[c->npatterns - 1] = st.optarg;
 			break;
@@ -190,6 +216,7 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 				opt == OPT_KRETPROBE ? KS_KRETPROBE : opt == OPT_UPROBE ? KS_UPROBE :
 				KS_URETPROBE;
 			c->probe_args[c->nprobes++].spec = st.optarg;
+			c->last_is_probe = 1;
 			break;
 		case 'P':
 			if (ks_parse_int(st.optarg, &v) || v <= 0)
@@ -246,6 +273,10 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 				c->tracer.max_depth || c->tracer.thresh_us >= 0))
 		return ks_err_set(&c->err, -EINVAL, "-l, -n, -g, --max-graph-depth and "
 				  "--duration-min need -p function or -p function_graph");
+	if (c->cmd && !strchr(c->cmd[0], '/') ? !command_in_path(c->cmd[0]) :
+	    c->cmd && access(c->cmd[0], X_OK))
+		return ks_err_set(&c->err, -ENOENT, "cannot run '%s': %s", c->cmd[0],
+				  strchr(c->cmd[0], '/') ? strerror(errno) : "not found in PATH");
 	if (c->filter_cmd && !c->cmd)
 		return ks_err_set(&c->err, -EINVAL, "-F needs a command after --");
 	if (c->children && !c->npids && !c->filter_cmd)
@@ -318,12 +349,7 @@ static int record_open_session(struct record_ctx *c)
 		ks_session_close(c->sess, &e);
 		c->sess = NULL;
 	}
-	ret = ks_session_open_top(&c->sess, "record", &c->err);
-	if (ret)
-		return ret;
-	/* The top-level buffer may hold someone's old data: start from empty. */
-	tracefs_instance_file_write(NULL, "trace", "");
-	return 0;
+	return ks_session_open_top(&c->sess, "record", &c->err);
 }
 
 static int record_setup_instance(struct record_ctx *c)
@@ -352,7 +378,7 @@ static int record_setup_instance(struct record_ctx *c)
 			char pat[160];
 
 			snprintf(pat, sizeof(pat), "%s:%s", c->probes[i].group, c->probes[i].name);
-			ret = ks_evsel_add(&c->sel, &c->all, pat, NULL, &c->err);
+			ret = ks_evsel_add(&c->sel, &c->all, pat, c->probe_args[i].filter, &c->err);
 		}
 		if (ret)
 			return ret;
@@ -448,10 +474,9 @@ static int record_setup(struct record_ctx *c)
 		if (ret)
 			return ret;
 	}
-	c->out_fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (c->out_fd < 0)
-		return ks_err_set(&c->err, -errno, "cannot write %s: %s", c->output,
-				  strerror(errno));
+	ret = ks_outfile_open(&c->out, c->output);
+	if (ret)
+		return ks_err_set(&c->err, ret, "cannot write %s: %s", c->output, strerror(-ret));
 
 	/* From here on, signals arrive through signalfd: cleanup always runs. */
 	sigemptyset(&mask);
@@ -479,7 +504,7 @@ static int record_setup(struct record_ctx *c)
 	free(dir);
 	if (ret)
 		return ret;
-	return ks_tdat_writer_new(&c->writer, c->out_fd, c->tracefs, &c->sel, c->ncpus,
+	return ks_tdat_writer_new(&c->writer, c->out.fd, c->tracefs, &c->sel, c->ncpus,
 				  ks_rec_page_size(c->rec), &c->err);
 }
 
@@ -525,8 +550,9 @@ static void record_status(struct record_ctx *c, struct ks_cpustats *st, uint64_t
 	int i;
 
 	lost = stats_total(c, st);
+	/* Events still waiting in the buffer count too: a quiet trace is read in bursts. */
 	for (i = 0; i < c->ncpus; i++)
-		events += st[i].read;
+		events += st[i].read + st[i].entries;
 	if (dt <= 0)
 		dt = 1;
 	human_bytes(b1, sizeof(b1), bytes);
@@ -560,6 +586,9 @@ static int record_run(struct record_ctx *c)
 	if (!st)
 		return ks_err_set(&c->err, -ENOMEM, "out of memory");
 	c->show_status = !c->quiet && isatty(STDERR_FILENO);
+	/* The top-level buffer may hold old data: start from empty, once all is set up. */
+	if (ks_session_is_top(c->sess))
+		tracefs_instance_file_write(NULL, "trace", "");
 	ret = ks_session_write(c->sess, "tracing_on", "1", &c->err);
 	if (ret)
 		goto out;
@@ -670,29 +699,39 @@ static int record_write(struct record_ctx *c, uint64_t *kept)
 	return ret;
 }
 
+/* The summary; with -q only the warning about lost events, which is never silent. */
 static void record_summary(struct record_ctx *c, struct ks_cpustats *st, uint64_t kept)
 {
-	uint64_t events = 0, lost = 0;
-	char b[32];
+	uint64_t events = 0, lost = 0, captured = ks_rec_bytes(c->rec, -1);
+	char b[32], b2[32];
 	int i;
 
 	for (i = 0; i < c->ncpus; i++) {
 		events += st[i].read;
 		lost += ks_cpustats_lost(&st[i]);
 	}
-	human_bytes(b, sizeof(b), kept);
-	fprintf(stderr, "kscope record: %llu events (%s) on %d CPUs in %.2fs -> %s\n",
-		(unsigned long long)events, b, c->ncpus, (c->stop_ns - c->start_ns) / 1e9,
-		c->output);
-	for (i = 0; i < c->ncpus; i++) {
-		fprintf(stderr, "  cpu%-3d %10llu events  %10llu lost", i,
-			(unsigned long long)st[i].read, (unsigned long long)ks_cpustats_lost(&st[i]));
-		if (ks_cpustats_lost(&st[i]))
-			fprintf(stderr, " (overrun %llu, commit overrun %llu, dropped %llu)",
-				(unsigned long long)st[i].overrun,
-				(unsigned long long)st[i].commit_overrun,
-				(unsigned long long)st[i].dropped);
-		fputc('\n', stderr);
+	if (!c->quiet) {
+		human_bytes(b, sizeof(b), kept);
+		fprintf(stderr, "kscope record: %llu events (%s) on %d CPUs in %.2fs -> %s\n",
+			(unsigned long long)events, b, c->ncpus, (c->stop_ns - c->start_ns) / 1e9,
+			c->output);
+		for (i = 0; i < c->ncpus; i++) {
+			fprintf(stderr, "  cpu%-3d %10llu events  %10llu lost", i,
+				(unsigned long long)st[i].read,
+				(unsigned long long)ks_cpustats_lost(&st[i]));
+			if (ks_cpustats_lost(&st[i]))
+				fprintf(stderr, " (overrun %llu, commit overrun %llu, dropped %llu)",
+					(unsigned long long)st[i].overrun,
+					(unsigned long long)st[i].commit_overrun,
+					(unsigned long long)st[i].dropped);
+			fputc('\n', stderr);
+		}
+	}
+	if (kept < captured) {
+		human_bytes(b, sizeof(b), kept);
+		human_bytes(b2, sizeof(b2), captured);
+		fprintf(stderr, "kscope record: WARNING: the file keeps %s of the %s captured: the "
+			"newest events did not fit\n", b, b2);
 	}
 	if (lost)
 		fprintf(stderr, "kscope record: WARNING: %llu events lost: the ring buffer "
@@ -700,9 +739,10 @@ static void record_summary(struct record_ctx *c, struct ks_cpustats *st, uint64_
 			(unsigned long long)lost);
 }
 
-static void record_cleanup(struct record_ctx *c)
+static int record_cleanup(struct record_ctx *c)
 {
 	struct ks_err e;
+	int ret = 0;
 
 	if (c->child > 0) {
 		/* Tracing ended first (Ctrl-C, --duration, an error): end the command too. */
@@ -720,11 +760,12 @@ static void record_cleanup(struct record_ctx *c)
 		ks_rec_stop(c->rec);
 		ks_rec_free(c->rec);
 	}
-	if (c->sess && ks_session_close(c->sess, &e))
+	if (c->sess && ks_session_close(c->sess, &e)) {
 		fprintf(stderr, "kscope record: cleanup: %s (run 'kscope reset')\n", e.msg);
+		ret = -EIO;
+	}
 	ks_tdat_writer_free(c->writer);
-	if (c->out_fd >= 0)
-		close(c->out_fd);
+	ks_outfile_discard(&c->out);
 	if (c->go_fd >= 0)
 		close(c->go_fd);
 	if (c->exec_fd >= 0)
@@ -741,14 +782,15 @@ static void record_cleanup(struct record_ctx *c)
 	free(c->tracer.graph);
 	free(c->probe_args);
 	free(c->probes);
+	return ret;
 }
 
 int ks_cmd_record(int argc, char **argv)
 {
-	struct record_ctx c = { .out_fd = -1, .sig_fd = -1, .go_fd = -1, .exec_fd = -1 };
+	struct record_ctx c = { .out.fd = -1, .sig_fd = -1, .go_fd = -1, .exec_fd = -1 };
 	struct ks_cpustats *st = NULL;
 	uint64_t kept = 0;
-	int ret, code = KS_EXIT_OK;
+	int ret, wret, code = KS_EXIT_OK;
 
 	ret = record_parse(&c, argc, argv);
 	if (ret) {
@@ -761,22 +803,22 @@ int ks_cmd_record(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "kscope record: %s\n", c.err.msg);
 		code = ret == -ENOENT || ret == -EINVAL ? KS_EXIT_USAGE : KS_EXIT_FAIL;
-		if (c.out_fd >= 0)
-			unlink(c.output);
 		goto out;
 	}
 	ret = record_run(&c);
 	ks_rec_stop(c.rec);
 	if (!ret)
 		ret = ks_rec_error(c.rec);
+	if (!ret && c.err.msg[0]) {
+		/* The command could not be run: there is nothing worth keeping. */
+		fprintf(stderr, "kscope record: %s\n", c.err.msg);
+		code = KS_EXIT_FAIL;
+		goto out;
+	}
 	if (ret) {
 		/* Keep going: whatever was captured still becomes a readable file. */
 		fprintf(stderr, "kscope record: capture stopped: %s\n",
 			c.err.msg[0] ? c.err.msg : strerror(-ret));
-		code = KS_EXIT_FAIL;
-	} else if (c.err.msg[0]) {
-		/* The command could not be run. */
-		fprintf(stderr, "kscope record: %s\n", c.err.msg);
 		code = KS_EXIT_FAIL;
 	}
 	st = calloc(c.ncpus, sizeof(*st));
@@ -786,14 +828,25 @@ int ks_cmd_record(int argc, char **argv)
 		goto out;
 	}
 	stats_total(&c, st);
-	if (record_write(&c, &kept)) {
+	wret = record_write(&c, &kept);
+	if (wret)
 		fprintf(stderr, "kscope record: %s: %s\n", c.output, c.err.msg);
-		code = KS_EXIT_FAIL;
+	/* A file cut at a page boundary (disk full) is still a valid trace.dat. */
+	if (!wret || kept) {
+		int cret = ks_outfile_commit(&c.out);
+
+		if (cret) {
+			fprintf(stderr, "kscope record: cannot create %s: %s\n", c.output,
+				strerror(-cret));
+			wret = cret;
+		}
 	}
-	if (!c.quiet)
-		record_summary(&c, st, kept);
+	if (wret)
+		code = KS_EXIT_FAIL;
+	record_summary(&c, st, kept);
 out:
 	free(st);
-	record_cleanup(&c);
+	if (record_cleanup(&c))
+		code = KS_EXIT_FAIL;
 	return code;
 }

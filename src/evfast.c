@@ -29,7 +29,9 @@
 
 #include "kscope/evfast.h"
 
-#define MAX_EVENT_ID	(1 << 20)
+#define MAX_EVENT_ID	65536	/* common_type is 16 bits */
+#define MAX_END		(1 << 20)	/* fields beyond this make an event libtraceevent's */
+#define MAX_DEPTH	16	/* nested casts */
 #define MAX_FIXED	4096	/* worst-case bytes of an event's literals and padded numbers */
 #define MAX_WIDTH	1024	/* widths and precisions above this are libtraceevent's */
 #define MAX_SPEC	28	/* libtraceevent's conversion buffer holds 31 */
@@ -109,7 +111,7 @@ struct spec {
 	int flags;
 	int width;
 	int prec;
-	int ls;			/* libtraceevent's length count: hh -2 ... ll 2 */
+	int ls;			/* libtraceevent's length count: hh -2 ... ll 2; z: 3 */
 	char conv;
 };
 
@@ -464,13 +466,16 @@ static struct tep_format_field *arg_field(struct tep_event *ev, struct tep_forma
 }
 
 /* A number as eval_num_arg() computes it: a constant or a (masked) field read. */
-static int compile_num(struct builder *b, struct tep_print_arg *arg, struct numsrc *ns)
+static int compile_num(struct builder *b, struct tep_print_arg *arg, struct numsrc *ns, int depth)
 {
 	struct tep_format_field *field;
 	struct tep_print_arg *larg, *typearg = NULL;
 	struct numsrc idx;
 	const char *a;
+	uint64_t off;
 
+	if (depth > MAX_DEPTH)
+		return -1;
 	switch (arg->type) {
 	case TEP_PRINT_ATOM:
 		a = arg->atom.atom;
@@ -486,7 +491,8 @@ static int compile_num(struct builder *b, struct tep_print_arg *arg, struct nums
 		return 0;
 	case TEP_PRINT_FIELD:
 		field = arg_field(b->ev, arg->field.field, arg->field.name);
-		if (!field || field->offset < 0 || field->size < 0)
+		if (!field || field->offset < 0 || field->size < 0 ||
+		    (uint64_t)field->offset + field->size > MAX_END)
 			return -1;
 		memset(ns, 0, sizeof(*ns));
 		ns->off = field->offset;
@@ -496,7 +502,7 @@ static int compile_num(struct builder *b, struct tep_print_arg *arg, struct nums
 		return 0;
 	case TEP_PRINT_TYPE:
 		if (!arg->typecast.item || !arg->typecast.type ||
-		    compile_num(b, arg->typecast.item, ns))
+		    compile_num(b, arg->typecast.item, ns, depth + 1))
 			return -1;
 		ns->mask &= type_mask(arg->typecast.type, false);
 		ns->val &= ns->mask;
@@ -504,25 +510,27 @@ static int compile_num(struct builder *b, struct tep_print_arg *arg, struct nums
 	case TEP_PRINT_OP:
 		if (!arg->op.op || strcmp(arg->op.op, "[") || !arg->op.left || !arg->op.right)
 			return -1;
-		if (compile_num(b, arg->op.right, &idx) || !idx.is_const || idx.val > 65535)
+		if (compile_num(b, arg->op.right, &idx, depth + 1) || !idx.is_const ||
+		    idx.val > 65535)
 			return -1;
 		for (larg = arg->op.left; larg->type == TEP_PRINT_TYPE; larg = larg->typecast.item) {
 			if (!typearg)
 				typearg = larg;
-			if (!larg->typecast.item)
+			if (!larg->typecast.item || ++depth > MAX_DEPTH)
 				return -1;
 		}
 		if (larg->type != TEP_PRINT_FIELD)
 			return -1;
 		field = arg_field(b->ev, larg->field.field, larg->field.name);
-		if (!field || field->offset < 0)
+		if (!field || field->offset < 0 || field->elementsize > 8)
+			return -1;
+		off = (uint64_t)field->offset + idx.val * field->elementsize;
+		if (off + field->elementsize > MAX_END)
 			return -1;
 		memset(ns, 0, sizeof(*ns));
 		ns->size = (int)field->elementsize;
-		ns->off = field->offset + (unsigned int)idx.val * field->elementsize;
+		ns->off = (unsigned int)off;
 		ns->end = ns->off + ns->size;
-		if (ns->end > 65536)
-			return -1;
 		if (typearg && !typearg->typecast.type)
 			return -1;
 		ns->mask = typearg ? type_mask(typearg->typecast.type, true) : ~0ULL;
@@ -589,7 +597,7 @@ static void compile_int(struct builder *b, const struct spec *sp, struct tep_pri
 	struct op *op, tmp;
 	char text[MAX_WIDTH + 32];
 
-	if (compile_num(b, arg, &ns)) {
+	if (compile_num(b, arg, &ns, 0)) {
 		b->bad = true;
 		return;
 	}
@@ -670,6 +678,7 @@ static void compile_str(struct builder *b, const struct spec *sp, struct tep_pri
 		field = arg_field(b->ev, arg->field.field, arg->field.name);
 		/* a long-sized non-array is a pointer: printk format lookup, not ours */
 		if (!field || field->offset < 0 || field->size < 0 ||
+		    (uint64_t)field->offset + field->size > MAX_END ||
 		    (!(field->flags & TEP_FIELD_IS_ARRAY) &&
 		     field->size == tep_get_long_size(b->f->tep))) {
 			b->bad = true;
@@ -682,7 +691,8 @@ static void compile_str(struct builder *b, const struct spec *sp, struct tep_pri
 		break;
 	case TEP_PRINT_STRING:
 		field = arg_field(b->ev, arg->string.field, arg->string.string);
-		if (!field || field->offset < 0 || field->size <= 0 || field->size > 8) {
+		if (!field || field->offset < 0 || field->offset > MAX_END || field->size <= 0 ||
+		    field->size > 8) {
 			b->bad = true;
 			return;
 		}

@@ -867,7 +867,7 @@ out:
 static char *printk_clean(const char *text, size_t len)
 {
 	const char *p = text, *end = text + strnlen(text, len), *eol, *colon, *fmt;
-	char *out = malloc(len + 1), *o = out;
+	char *out = malloc(len + 2), *o = out;	/* a last line gets its '\n' */
 
 	for (; out && p < end; p = eol + 1) {
 		eol = memchr(p, '\n', end - p);

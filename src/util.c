@@ -277,6 +277,74 @@ char **ks_split(const char *s, char sep, int *count)
 	return v;
 }
 
+int ks_outfile_open(struct ks_outfile *o, const char *path)
+{
+	char dir[4096], *slash;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	if (strlen(path) >= sizeof(o->path))
+		return -ENAMETOOLONG;
+	strcpy(o->path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	if (o->fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	/* No O_TMPFILE here: a hidden name next to the target. */
+	snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.kscope-XXXXXX", dir, slash ? slash + 1 : path);
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		o->tmp[0] = '\0';
+		return -errno;
+	}
+	fchmod(o->fd, 0644);
+	return 0;
+}
+
+int ks_outfile_commit(struct ks_outfile *o)
+{
+	char proc[64];
+	int ret = 0;
+
+	if (o->fd < 0)
+		return -EBADF;
+	if (!o->tmp[0]) {
+		/* Give the unnamed file a temporary name, then rename it over the target. */
+		snprintf(o->tmp, sizeof(o->tmp), "%s.kscope-%d", o->path, (int)getpid());
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+		unlink(o->tmp);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW))
+			ret = -errno;
+	}
+	if (!ret && rename(o->tmp, o->path))
+		ret = -errno;
+	if (ret && o->tmp[0])
+		unlink(o->tmp);
+	close(o->fd);
+	o->fd = -1;
+	o->tmp[0] = '\0';
+	return ret;
+}
+
+void ks_outfile_discard(struct ks_outfile *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	if (o->tmp[0])
+		unlink(o->tmp);
+	o->fd = -1;
+	o->tmp[0] = '\0';
+}
+
 uint64_t ks_now_ns(void)
 {
 	struct timespec ts;

@@ -51,6 +51,21 @@ int ks_parse_duration(const char *s, double *secs);
 /* A comma separated list split into a NULL-terminated array (one allocation). */
 char **ks_split(const char *s, char sep, int *count);
 
+/*
+ * An output file that appears only when complete: written unnamed (O_TMPFILE) or
+ * under a hidden temporary name in the same directory, then renamed over @path.
+ * A failed or killed run leaves any existing file untouched.
+ */
+struct ks_outfile {
+	int fd;
+	char path[4096];
+	char tmp[4200];		/* "" while the file is unnamed */
+};
+
+int ks_outfile_open(struct ks_outfile *o, const char *path);
+int ks_outfile_commit(struct ks_outfile *o);
+void ks_outfile_discard(struct ks_outfile *o);
+
 uint64_t ks_now_ns(void);
 int ks_pid_alive(int pid);
 int ks_mkdir_p(const char *path, int mode);

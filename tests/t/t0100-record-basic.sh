@@ -33,11 +33,12 @@ test_expect_success ROOT,TRACEFS,TRACECMD "trace-cmd sees kscope's clock, uname 
 '
 
 test_expect_success ROOT,TRACEFS "-f applies the filter to the preceding -e only" '
-	$KSCOPE record -q -e sched:sched_switch -f "next_pid == 0" -e sched:sched_wakeup \
+	$KSCOPE record -q -e sched:sched_switch -f "prev_comm == \"loadgen\"" -e sched:sched_wakeup \
 		-o f.dat -- $LOADGEN sleep 10 5 &&
-	$KSCOPE report -i f.dat --events sched_switch >sw && test $(events_of sw | wc -l) -gt 0 &&
-	! events_of sw | grep -v "==> swapper" &&
-	$KSCOPE report -i f.dat --events sched_wakeup >wk && test $(events_of wk | wc -l) -gt 0
+	$KSCOPE report -i f.dat --events sched_switch >sw && test $(events_of sw | wc -l) -ge 5 &&
+	! events_of sw | grep -v "sched_switch: *loadgen:" &&
+	$KSCOPE report -i f.dat --events sched_wakeup >wk && test $(events_of wk | wc -l) -gt 0 &&
+	events_of wk | grep -qv "sched_wakeup: *loadgen:"
 '
 
 test_expect_success ROOT,TRACEFS,TRIGGERS "-T records a kernel stack after each event" '

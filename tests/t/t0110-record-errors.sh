@@ -32,7 +32,7 @@ test_expect_success ROOT,TRACEFS "output not writable" '
 '
 
 test_expect_success ROOT,TRACEFS "usage errors: no -e, -f first, bad pid, bad duration, -F without a command" '
-	expect_error 2 "no events given" -- record -o x.dat &&
+	expect_error 2 "nothing to record" -- record -o x.dat &&
 	expect_error 2 "must follow an -e" -- record -f "pid > 1" -e sched &&
 	expect_error 2 "bad pid" -- record -e sched -P abc &&
 	expect_error 2 "no process with pid" -- record -e sched -P 999999 &&
@@ -41,10 +41,23 @@ test_expect_success ROOT,TRACEFS "usage errors: no -e, -f first, bad pid, bad du
 	expect_error 2 "-F needs a command" -- record -e sched -F
 '
 
-test_expect_success ROOT,TRACEFS "a command that cannot run: clear error, exit 1, no state left" '
-	set +e; $KSCOPE record -q -e sched -o x.dat -- /nonexistent/program 2>err; rc=$?; set -e
-	cat err; test $rc = 1 && grep -q "cannot run ./nonexistent/program.: No such file" err &&
-	assert_clean
+test_expect_success ROOT,TRACEFS "a command that cannot run: clear error, exit 1, no file, no state" '
+	set +e; $KSCOPE record -q -e sched -o cmd.dat -- /nonexistent/program 2>err; rc=$?; set -e
+	cat err; test $rc = 2 && grep -q "cannot run ./nonexistent/program.: No such file" err &&
+	set +e; $KSCOPE record -q -e sched -o cmd.dat -- no-such-command-here 2>err; rc=$?; set -e
+	cat err; test $rc = 2 && grep -q "not found in PATH" err &&
+	mkdir -p adir &&
+	set +e; $KSCOPE record -q -e sched -o cmd.dat -- ./adir 2>err; rc=$?; set -e
+	cat err; test $rc = 1 && grep -q "cannot run .\\./adir.: Permission denied" err &&
+	test ! -e cmd.dat && assert_clean
+'
+
+test_expect_success ROOT,TRACEFS "a failed run leaves an existing output file as it was" '
+	echo precious >keep.dat &&
+	set +e; $KSCOPE record -e sched:sched_switch -f "bogus > 1" -o keep.dat 2>err; set -e
+	test "$(cat keep.dat)" = precious &&
+	set +e; $KSCOPE record -q -e sched -o keep.dat -- /nonexistent/program 2>err; set -e
+	test "$(cat keep.dat)" = precious && ! ls -a | grep -q "keep.dat.kscope"
 '
 
 test_expect_success ROOT,TRACEFS "not root: says so, exit 1, creates nothing" '
