@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ELF function lookup with libelf, for uprobes. */
-#include <dlfcn.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <link.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +12,132 @@
 
 #include "kscope/elfsym.h"
 
+#if defined(__x86_64__)
+#define MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define MULTIARCH "aarch64-linux-gnu"
+#elif defined(__arm__)
+#define MULTIARCH "arm-linux-gnueabihf"
+#elif defined(__riscv)
+#define MULTIARCH "riscv64-linux-gnu"
+#else
+#define MULTIARCH "."
+#endif
+
+/* "libc.so.6" exactly, or "libc" / "libc.so" as the start of a versioned name. */
+static bool lib_name_matches(const char *name, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (!strcmp(name, want))
+		return true;
+	if (strncmp(name, want, n))
+		return false;
+	return !strncmp(name + n, ".so", 3) || (n > 3 && !strcmp(want + n - 3, ".so") &&
+						name[n] == '.');
+}
+
+/* An ELF shared object for this machine (not a linker script, not another arch). */
+static bool elf_native(const char *path)
+{
+	unsigned char mine[20], theirs[20];
+	int fd, n1 = 0, n2 = 0;
+
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n1 = (int)read(fd, mine, sizeof(mine));
+		close(fd);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n2 = (int)read(fd, theirs, sizeof(theirs));
+		close(fd);
+	}
+	/* Same magic, class, data encoding and e_machine (bytes 18-19). */
+	return n1 == 20 && n2 == 20 && !memcmp(theirs, ELFMAG, SELFMAG) &&
+	       !memcmp(mine + 4, theirs + 4, 2) && !memcmp(mine + 18, theirs + 18, 2);
+}
+
+static bool find_in_dir(const char *dir, const char *want, char *out, size_t size)
+{
+	char cand[4096], best[4096] = "";
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		if (!lib_name_matches(de->d_name, want))
+			continue;
+		snprintf(cand, sizeof(cand), "%s/%s", dir, de->d_name);
+		if (!elf_native(cand))
+			continue;
+		/* Prefer the exact name, then the shortest (libc.so.6 over libc.so.6.bak). */
+		if (!strcmp(de->d_name, want) || !best[0] || strlen(cand) < strlen(best))
+			snprintf(best, sizeof(best), "%s", cand);
+		if (!strcmp(de->d_name, want))
+			break;
+	}
+	closedir(d);
+	return best[0] && realpath(best, out) && strlen(out) < size;
+}
+
+/*
+ * Where the dynamic linker looks: $LD_LIBRARY_PATH, the directories named in
+ * /etc/ld.so.conf.d, and the default ones. The library is never loaded here
+ * (loading runs its constructors as root).
+ */
+static bool find_library(const char *want, char *out, size_t size)
+{
+	static const char *const defaults[] = {
+		"/lib/" MULTIARCH, "/usr/lib/" MULTIARCH, "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+		"/usr/local/lib",
+	};
+	const char *env = getenv("LD_LIBRARY_PATH");
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+
+	while (env && *env) {
+		size_t n = strcspn(env, ":");
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, env);
+		if (n && find_in_dir(dir, want, out, size))
+			return true;
+		env += n + (env[n] == ':');
+	}
+	d = opendir("/etc/ld.so.conf.d");
+	while (d && (de = readdir(d))) {
+		char conf[4096], *text, *line, *save = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(conf, sizeof(conf), "/etc/ld.so.conf.d/%s", de->d_name);
+		if (ks_read_file(conf, &text, NULL))
+			continue;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			line = ks_strip(line);
+			if (line[0] == '/' && find_in_dir(line, want, out, size)) {
+				free(text);
+				closedir(d);
+				return true;
+			}
+		}
+		free(text);
+	}
+	if (d)
+		closedir(d);
+	for (i = 0; i < KS_ARRAY_SIZE(defaults); i++)
+		if (find_in_dir(defaults[i], want, out, size))
+			return true;
+	return false;
+}
+
 int ks_elf_resolve_path(const char *binary, char *out, size_t size)
 {
 	const char *path = getenv("PATH");
 	char cand[4096];
-	struct link_map *lm = NULL;
-	void *h;
 
 	if (strchr(binary, '/')) {
 		if (!realpath(binary, cand))
@@ -34,17 +153,7 @@ int ks_elf_resolve_path(const char *binary, char *out, size_t size)
 			return 0;
 		path += n + (path[n] == ':');
 	}
-	/* A library name: let the dynamic linker find it the way programs would. */
-	h = dlopen(binary, RTLD_LAZY | RTLD_LOCAL);
-	if (h && !dlinfo(h, RTLD_DI_LINKMAP, &lm) && lm && lm->l_name[0] &&
-	    realpath(lm->l_name, cand)) {
-		snprintf(out, size, "%s", cand);
-		dlclose(h);
-		return 0;
-	}
-	if (h)
-		dlclose(h);
-	return -ENOENT;
+	return find_library(binary, out, size) ? 0 : -ENOENT;
 }
 
 /* Look @symbol up in one symbol table; its address in *addr. */
