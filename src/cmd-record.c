@@ -316,18 +316,6 @@ static int record_fork(struct record_ctx *c)
 	return 0;
 }
 
-/* trace_clock reads as "[local] global counter ...". */
-static bool clock_known(const char *clocks, const char *want)
-{
-	size_t n = strlen(want);
-	const char *p;
-
-	for (p = clocks; (p = strstr(p, want)); p += n)
-		if ((p == clocks || strchr(" [", p[-1])) && (!p[n] || strchr(" ]\n", p[n])))
-			return true;
-	return false;
-}
-
 /*
  * A private instance when the kernel allows one and the tracer runs there; the
  * top level (journaled) otherwise: function_graph on many kernels, latency
@@ -354,14 +342,12 @@ static int record_open_session(struct record_ctx *c)
 
 static int record_setup_instance(struct record_ctx *c)
 {
-	struct tracefs_instance *inst;
 	char buf[64];
 	int i, ret;
 
 	ret = record_open_session(c);
 	if (ret)
 		return ret;
-	inst = ks_session_instance(c->sess);
 	ret = ks_session_write(c->sess, "tracing_on", "0", &c->err);
 	if (ret)
 		return ret;
@@ -389,16 +375,7 @@ static int record_setup_instance(struct record_ctx *c)
 		return ks_err_set(&c->err, ret, "cannot set the buffer to %d KiB per CPU: %s",
 				  c->buffer_kb, c->err.msg);
 	if (c->clock) {
-		char *clocks = tracefs_instance_file_read(inst, "trace_clock", NULL);
-
-		if (!clocks || !clock_known(clocks, c->clock)) {
-			ret = ks_err_set(&c->err, -EINVAL, "unknown trace clock '%s' (this kernel "
-					 "has: %s)", c->clock, clocks ? ks_strip(clocks) : "none");
-			free(clocks);
-			return ret;
-		}
-		free(clocks);
-		ret = ks_session_write(c->sess, "trace_clock", c->clock, &c->err);
+		ret = ks_session_set_clock(c->sess, c->clock, &c->err);
 		if (ret)
 			return ret;
 	}

@@ -53,10 +53,10 @@ struct stream_event {
 };
 
 struct stream_ctx {
-	const char *patterns[64];
-	const char *filters[64];
+	const char **patterns;
+	const char **filters;
 	int npatterns;
-	int pids[64];
+	int *pids;
 	int npids;
 	int children;
 	const char *clock;
@@ -77,14 +77,16 @@ static int stream_parse(struct stream_ctx *c, int argc, char **argv)
 	struct ks_opts_state st;
 	int opt, v, ret = 0;
 
+	c->patterns = calloc(argc, sizeof(*c->patterns));
+	c->filters = calloc(argc, sizeof(*c->filters));
+	c->pids = calloc(argc, sizeof(*c->pids));
+	if (!c->patterns || !c->filters || !c->pids)
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
 	ks_opts_init(&st, &stream_help, argc, argv);
 	while (!ret && (opt = ks_opts_next(&st)) != -1) {
 		switch (opt) {
 		case 'e':
-			if (c->npatterns == 64)
-				ret = ks_err_set(&c->err, -EINVAL, "too many -e (64 at most)");
-			else
-				c->patterns[c->npatterns++] = st.optarg;
+			c->patterns[c->npatterns++] = st.optarg;
 			break;
 		case 'f':
 			if (!c->npatterns)
@@ -93,7 +95,7 @@ static int stream_parse(struct stream_ctx *c, int argc, char **argv)
 				c->filters[c->npatterns - 1] = st.optarg;
 			break;
 		case 'P':
-			if (ks_parse_int(st.optarg, &v) || v <= 0 || c->npids == 64)
+			if (ks_parse_int(st.optarg, &v) || v <= 0)
 				ret = ks_err_set(&c->err, -EINVAL, "bad pid '%s'", st.optarg);
 			else if (!ks_pid_alive(v))
 				ret = ks_err_set(&c->err, -ESRCH, "no process with pid %d", v);
@@ -124,6 +126,8 @@ static int stream_parse(struct stream_ctx *c, int argc, char **argv)
 	ks_opts_free(&st);
 	if (!ret && !c->npatterns)
 		ret = ks_err_set(&c->err, -EINVAL, "no events given: add -e sys:event");
+	if (!ret && c->children && !c->npids)
+		ret = ks_err_set(&c->err, -EINVAL, "-c needs -P");
 	return ret;
 }
 
@@ -162,7 +166,7 @@ static int stream_setup(struct stream_ctx *c)
 		return ret;
 	ret = ks_session_write(c->sess, "tracing_on", "0", &c->err);
 	if (!ret && c->clock)
-		ret = ks_session_write(c->sess, "trace_clock", c->clock, &c->err);
+		ret = ks_session_set_clock(c->sess, c->clock, &c->err);
 	if (!ret && c->npids) {
 		struct ks_buf b = { 0 };
 
@@ -191,6 +195,21 @@ static int stream_setup(struct stream_ctx *c)
 		c->fds[i] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	}
 	return ks_session_write(c->sess, "tracing_on", "1", &c->err);
+}
+
+/* Tasks that started after saved_cmdlines was read: take their name from /proc. */
+static void learn_comm(struct tep_handle *tep, struct tep_record *rec)
+{
+	int pid = tep_data_pid(tep, rec);
+	char path[64], *comm;
+
+	if (pid <= 0 || tep_is_pid_registered(tep, pid))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (ks_read_file(path, &comm, NULL))
+		return;
+	tep_register_comm(tep, ks_strip(comm), pid);
+	free(comm);
 }
 
 static int ev_cmp(const void *a, const void *b)
@@ -252,6 +271,7 @@ static int stream_batch(struct stream_ctx *c, struct ks_printer *pr, struct kbuf
 			.data = data->data + (*evs)[i].off,
 		};
 
+		learn_comm(c->tep, &rec);
 		ks_printer_record(pr, &rec);
 	}
 out:
@@ -286,8 +306,10 @@ static int stream_run(struct stream_ctx *c)
 		deadline = ks_now_ns() + (uint64_t)(c->duration * 1e9);
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
 
-		if (poll(&pfd, 1, 100) > 0)
+		/* Take the signal off the queue: it asked for a clean stop, not death. */
+		if (poll(&pfd, 1, 100) > 0 && read(sfd, &si, sizeof(si)) > 0)
 			break;
 		if (deadline && ks_now_ns() >= deadline)
 			break;
@@ -318,6 +340,9 @@ int ks_cmd_stream(int argc, char **argv)
 	if (ret) {
 		if (ret < 0)
 			fprintf(stderr, "kscope stream: %s\n", c.err.msg);
+		free(c.patterns);
+		free(c.filters);
+		free(c.pids);
 		return ret > 0 ? KS_EXIT_OK : KS_EXIT_USAGE;
 	}
 	sigemptyset(&mask);
@@ -338,8 +363,10 @@ int ks_cmd_stream(int argc, char **argv)
 		if (c.fds[i] >= 0)
 			close(c.fds[i]);
 	free(c.fds);
-	if (c.sess && ks_session_close(c.sess, &e))
+	if (c.sess && ks_session_close(c.sess, &e)) {
 		fprintf(stderr, "kscope stream: cleanup: %s (run 'kscope reset')\n", e.msg);
+		code = KS_EXIT_FAIL;
+	}
 	if (c.tep) {
 		if (c.plugins)
 			tep_unload_plugins(c.plugins, c.tep);
@@ -347,6 +374,9 @@ int ks_cmd_stream(int argc, char **argv)
 	}
 	ks_evsel_free(&c.sel);
 	ks_evsel_free(&c.all);
+	free(c.patterns);
+	free(c.filters);
+	free(c.pids);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }

@@ -368,6 +368,33 @@ int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
 	return write_tracefs(NULL, file, val, err);
 }
 
+/* trace_clock reads as "[local] global counter ...". */
+static bool clock_listed(const char *clocks, const char *want)
+{
+	size_t n = strlen(want);
+	const char *p;
+
+	for (p = clocks; n && (p = strstr(p, want)); p += n)
+		if ((p == clocks || strchr(" [", p[-1])) && (!p[n] || strchr(" ]\n", p[n])))
+			return true;
+	return false;
+}
+
+int ks_session_set_clock(struct ks_session *s, const char *clock, struct ks_err *err)
+{
+	char *clocks = tracefs_instance_file_read(s->inst, "trace_clock", NULL);
+	int ret;
+
+	if (!clocks || !clock_listed(clocks, clock)) {
+		ret = ks_err_set(err, -EINVAL, "unknown trace clock '%s' (this kernel has: %s)", clock,
+				 clocks ? ks_strip(clocks) : "none");
+		free(clocks);
+		return ret;
+	}
+	free(clocks);
+	return ks_session_write(s, "trace_clock", clock, err);
+}
+
 int ks_session_add_probe(struct ks_session *s, const char *file, const char *def,
 			 struct ks_err *err)
 {

@@ -41,6 +41,9 @@ const char *ks_session_dir(const struct ks_session *s);
 int ks_session_set_top(struct ks_session *s, const char *file, const char *val,
 		       struct ks_err *err);
 
+/* Select a trace clock, checked against the kernel's list (the error names them). */
+int ks_session_set_clock(struct ks_session *s, const char *clock, struct ks_err *err);
+
 /* Journal, then append a probe definition to @file (kprobe_events, uprobe_events, ...). */
 int ks_session_add_probe(struct ks_session *s, const char *file, const char *def,
 			 struct ks_err *err);
