@@ -121,6 +121,9 @@ asan-check:
 	prove -e '' $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f $(wildcard tests/t/t*-report-*.sh)
 
+man-check: all
+	prove -f tests/t/t0900-man-pages.sh
+
 fuzz-check:
 	@tests/fuzz/run.sh smoke
 

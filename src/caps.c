@@ -69,7 +69,8 @@ static void count_events(struct ks_caps *c)
 	if (!d)
 		return;
 	while ((sd = readdir(d))) {
-		if (sd->d_name[0] == '.' || sd->d_type != DT_DIR)
+		/* As 'list -e' counts: ftrace's own events cannot be enabled. */
+		if (sd->d_name[0] == '.' || sd->d_type != DT_DIR || !strcmp(sd->d_name, "ftrace"))
 			continue;
 		snprintf(path, sizeof(path), "%s/events/%s", c->tracefs, sd->d_name);
 		e = opendir(path);

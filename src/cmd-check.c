@@ -94,8 +94,10 @@ static int build_lines(const struct ks_caps *c, struct check_line *lines)
 	     "available_filter_functions not readable: no -l/-n function filters");
 	LINE("ftrace_enabled_write", ks_cap_str(c->ftrace_enabled_write),
 	     "ftrace_enabled=%d%s", c->ftrace_enabled,
-	     c->ftrace_enabled_write == KS_CAP_YES ? "" :
-	     "; kscope never writes it (trace-cmd record fails here on exactly this)");
+	     c->ftrace_enabled_write == KS_CAP_YES ?
+	     " (check wrote the same value back to test); record never writes it" :
+	     "; writing it is refused (trace-cmd record fails here on exactly this); "
+	     "kscope never needs to");
 	LINE("trace_clocks", "yes", "%s", c->clocks);
 	snprintf(num[1], sizeof(num[1]), "%d", c->buffer_kb);
 	LINE("buffer_size_kb", num[1], "top-level buffer per CPU; sub-buffer %d bytes; %d CPUs",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kscope list: events, tracers and options this kernel has. */
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 static const struct ks_opt list_opts[] = {
 	{ 'e', "events", NULL, "list events as system:event (optional glob operand: 'sched:*')" },
 	{ 'F', "format", NULL, "with -e: print each event's format (fields and print fmt)" },
-	{ 't', "tracers", NULL, "list tracers (a * marks those kscope can select here)" },
+	{ 't', "tracers", NULL, "list the tracers this kernel has (kscope check says which run)" },
 	{ 'o', "options", NULL, "list trace options with their current values" },
 	{ 0 },
 };
@@ -162,7 +163,7 @@ int ks_cmd_list(int argc, char **argv)
 		ret = list_options(tracefs, &err);
 	if (ret) {
 		fprintf(stderr, "kscope list: %s\n", err.msg);
-		return ret == -2 ? KS_EXIT_USAGE : KS_EXIT_FAIL;
+		return ret == -ENOENT ? KS_EXIT_USAGE : KS_EXIT_FAIL;
 	}
 	return KS_EXIT_OK;
 }

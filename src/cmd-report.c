@@ -31,15 +31,17 @@ static const struct ks_opt report_opts[] = {
 
 static const struct ks_cmd_help report_help = {
 	.name = "report",
-	.usage = "[-i FILE] [--cpu N] [--events EV,...] [--comm X] [--pid N] [--stat]",
+	.usage = "[-i FILE | FILE] [--cpu N] [--events EV,...] [--comm X] [--pid N] [--stat]",
 	.summary = "Decode a trace.dat with libtraceevent and print one line per event, like\n"
 		   "trace-cmd report: comm-pid [cpu] timestamp: event: fields. Sub-buffers that\n"
 		   "lost events show \"CPU:N [M EVENTS DROPPED]\".",
 	.opts = report_opts,
+	.operands_anywhere = 1,
 };
 
 struct report_ctx {
 	const char *input;
+	bool input_given;
 	uint64_t cpu_mask[128];		/* 8192 CPUs */
 	bool cpu_filter;
 	char **events;
@@ -81,6 +83,7 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 		switch (opt) {
 		case 'i':
 			c->input = st.optarg;
+			c->input_given = true;
 			break;
 		case OPT_CPU:
 			ret = parse_list_ints(st.optarg, &cpus, &n, 8192);
@@ -94,21 +97,41 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 			}
 			free(cpus);
 			break;
-		case OPT_EVENTS:
-			free(c->events);
-			c->events = ks_split(st.optarg, ',', &c->nevents);
-			if (!c->events)
+		case OPT_EVENTS: {
+			/* Repeated options add up, like --cpu. */
+			int nmore, k;
+			char **more = ks_split(st.optarg, ',', &nmore), **all;
+
+			all = more ? realloc(c->events, (c->nevents + nmore) * sizeof(*all)) : NULL;
+			if (all) {
+				c->events = all;
+				for (k = 0; k < nmore; k++)
+					c->events[c->nevents++] = strdup(more[k]);
+			} else {
 				ret = ks_err_set(&c->err, -ENOMEM, "out of memory");
+			}
+			free(more);
 			break;
+		}
 		case OPT_COMM:
 			c->comm = st.optarg;
 			break;
-		case OPT_PID:
-			free(c->pids);
-			ret = parse_list_ints(st.optarg, &c->pids, &c->npids, 1 << 30);
-			if (ret)
-				ks_err_set(&c->err, ret, "bad --pid '%s'", st.optarg);
+		case OPT_PID: {
+			int *more, nmore, *all;
+
+			ret = parse_list_ints(st.optarg, &more, &nmore, 1 << 30);
+			all = ret ? NULL : realloc(c->pids, (c->npids + nmore) * sizeof(*all));
+			if (all) {
+				memcpy(all + c->npids, more, nmore * sizeof(*all));
+				c->pids = all;
+				c->npids += nmore;
+			} else {
+				ks_err_set(&c->err, ret ? ret : -ENOMEM, "bad --pid '%s'", st.optarg);
+				ret = ret ? ret : -ENOMEM;
+			}
+			free(more);
 			break;
+		}
 		case OPT_STAT:
 			c->stat = true;
 			break;
@@ -123,9 +146,17 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 			ret = ks_err_set(&c->err, -EINVAL, "%s (see --help)", st.bad);
 		}
 	}
-	if (!ret && ks_opts_index(&st) < argc)
-		ret = ks_err_set(&c->err, -EINVAL, "unexpected argument '%s' (the file is given "
-				 "with -i)", argv[ks_opts_index(&st)]);
+	/* "kscope report FILE", as with trace-cmd. */
+	if (!ret && ks_opts_index(&st) < argc) {
+		if (ks_opts_index(&st) + 1 < argc)
+			ret = ks_err_set(&c->err, -EINVAL, "unexpected argument '%s'",
+					 argv[ks_opts_index(&st) + 1]);
+		else if (c->input_given)
+			ret = ks_err_set(&c->err, -EINVAL, "give the file once: -i %s or %s",
+					 c->input, argv[ks_opts_index(&st)]);
+		else
+			c->input = argv[ks_opts_index(&st)];
+	}
 	ks_opts_free(&st);
 	return ret;
 }
@@ -336,6 +367,8 @@ int ks_cmd_report(int argc, char **argv)
 out:
 	ks_evmatch_free(c.match);
 	ks_tdat_close(c.t);
+	for (i = 0; i < c.nevents; i++)
+		free(c.events[i]);
 	free(c.events);
 	free(c.pids);
 	return code;

@@ -32,7 +32,8 @@ void ks_opts_init(struct ks_opts_state *st, const struct ks_cmd_help *cmd, int a
 		return;
 	}
 	/* '+': stop at the first operand, so "-- cmd -x" and "record ls -l" keep their args. */
-	p->shortopts[s++] = '+';
+	if (!cmd->operands_anywhere)
+		p->shortopts[s++] = '+';
 	p->shortopts[s++] = ':';
 	for (o = cmd->opts; o && o->key; o++) {
 		if (o->name) {

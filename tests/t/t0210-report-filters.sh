@@ -42,6 +42,18 @@ test_expect_success ROOT,TRACEFS "--stat counts per event and per CPU add up" '
 	test $(awk "/^ +0 +[0-9]+ +[0-9]+ /{print \$2}" st) = $(grep -c " \[000\] " $TMP/all.txt)
 '
 
+test_expect_success ROOT,TRACEFS "the file as an operand, options before or after; repeated options add up" '
+	$KSCOPE report $TMP/r.dat --events sched_switch --events sched_wakeup | tail -n +2 | nocomm >a &&
+	$KSCOPE report --events sched_switch,sched_wakeup -i $TMP/r.dat | tail -n +2 | nocomm >b &&
+	cmp a b && test -s a &&
+	pids=$(awk "{print \$1}" a | sort -u | head -2 | tr "\n" " ") &&
+	set -- $pids &&
+	$KSCOPE report $TMP/r.dat --pid $1 --pid ${2:-$1} | tail -n +2 | nocomm >p &&
+	$KSCOPE report $TMP/r.dat --pid $1,${2:-$1} | tail -n +2 | nocomm >q && cmp p q && test -s p &&
+	set +e; $KSCOPE report -i $TMP/r.dat $TMP/r.dat 2>err; rc=$?; set -e
+	test $rc = 2 && grep -q "give the file once" err
+'
+
 test_expect_success ROOT,TRACEFS "filters that match nothing in the file are an error" '
 	set +e; $KSCOPE report -i $TMP/r.dat --events nosuch_event >/dev/null 2>err; rc=$?; set -e
 	test $rc = 2 && grep -q "no event in .* matches .nosuch_event." err &&
