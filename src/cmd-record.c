@@ -22,6 +22,7 @@
 
 #include <tracefs.h>
 
+#include "kscope/child.h"
 #include "kscope/cmds.h"
 #include "kscope/evsel.h"
 #include "kscope/opts.h"
@@ -114,10 +115,7 @@ struct record_ctx {
 	struct ks_outfile out;
 	int sig_fd;
 	sigset_t old_mask;
-	pid_t child;
-	int go_fd;		/* child waits for a byte here before exec */
-	int exec_fd;		/* child reports an exec failure's errno here */
-	int child_status;
+	struct ks_child child;
 	int ncpus;
 	uint64_t start_ns;
 	uint64_t stop_ns;
@@ -126,21 +124,6 @@ struct record_ctx {
 	struct ks_err err;
 };
 
-static bool command_in_path(const char *cmd)
-{
-	const char *p = getenv("PATH");
-	char path[4096];
-
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(path, sizeof(path), "%.*s/%s", (int)n, p, cmd);
-		if (!access(path, X_OK))
-			return true;
-		p += n + (p[n] == ':');
-	}
-	return false;
-}
 
 static int record_parse(struct record_ctx *c, int argc, char **argv)
 {
@@ -273,10 +256,8 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 				c->tracer.max_depth || c->tracer.thresh_us >= 0))
 		return ks_err_set(&c->err, -EINVAL, "-l, -n, -g, --max-graph-depth and "
 				  "--duration-min need -p function or -p function_graph");
-	if (c->cmd && !strchr(c->cmd[0], '/') ? !command_in_path(c->cmd[0]) :
-	    c->cmd && access(c->cmd[0], X_OK))
-		return ks_err_set(&c->err, -ENOENT, "cannot run '%s': %s", c->cmd[0],
-				  strchr(c->cmd[0], '/') ? strerror(errno) : "not found in PATH");
+	if (c->cmd && ks_child_check(c->cmd, &c->err))
+		return -ENOENT;
 	if (c->filter_cmd && !c->cmd)
 		return ks_err_set(&c->err, -EINVAL, "-F needs a command after --");
 	if (c->children && !c->npids && !c->filter_cmd)
@@ -284,37 +265,6 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* Fork the command now, stopped before exec until tracing is on. */
-static int record_fork(struct record_ctx *c)
-{
-	int go[2], ex[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC))
-		return ks_err_set(&c->err, -errno, "pipe: %s", strerror(errno));
-	c->child = fork();
-	if (c->child < 0)
-		return ks_err_set(&c->err, -errno, "fork: %s", strerror(errno));
-	if (c->child == 0) {
-		char b;
-		int e;
-
-		close(go[1]);
-		close(ex[0]);
-		sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
-		if (read(go[0], &b, 1) != 1)
-			_exit(127);
-		execvp(c->cmd[0], c->cmd);
-		e = errno;
-		if (write(ex[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(ex[1]);
-	c->go_fd = go[1];
-	c->exec_fd = ex[0];
-	return 0;
-}
 
 /*
  * A private instance when the kernel allows one and the tracer runs there; the
@@ -385,7 +335,7 @@ static int record_setup_instance(struct record_ctx *c)
 		for (i = 0; i < c->npids; i++)
 			ks_buf_addf(&pids, "%d ", c->pids[i]);
 		if (c->filter_cmd)
-			ks_buf_addf(&pids, "%d", (int)c->child);
+			ks_buf_addf(&pids, "%d", (int)c->child.pid);
 		ret = pids.data ? ks_session_write(c->sess, "set_event_pid", pids.data, &c->err) :
 			-ENOMEM;
 		ks_buf_free(&pids);
@@ -402,7 +352,7 @@ static int record_setup_instance(struct record_ctx *c)
 		return ret;
 	/* The tracer follows the same tasks as the events. */
 	if (c->filter_cmd)
-		c->pids[c->npids++] = c->child;
+		c->pids[c->npids++] = c->child.pid;
 	c->tracer.pids = c->pids;
 	c->tracer.npids = c->npids;
 	c->tracer.children = c->children;
@@ -466,7 +416,7 @@ static int record_setup(struct record_ctx *c)
 	if (c->sig_fd < 0)
 		return ks_err_set(&c->err, -errno, "signalfd: %s", strerror(errno));
 	if (c->cmd) {
-		ret = record_fork(c);
+		ret = ks_child_fork(&c->child, c->cmd, &c->old_mask, &c->err);
 		if (ret)
 			return ret;
 	}
@@ -542,17 +492,6 @@ static void record_status(struct record_ctx *c, struct ks_cpustats *st, uint64_t
 	*last_ns = now;
 }
 
-static void record_child_exited(struct record_ctx *c)
-{
-	int status, e;
-
-	if (c->child <= 0 || waitpid(c->child, &status, WNOHANG) != c->child)
-		return;
-	c->child_status = status;
-	c->child = 0;
-	if (read(c->exec_fd, &e, sizeof(e)) == sizeof(e))
-		ks_err_set(&c->err, -e, "cannot run '%s': %s", c->cmd[0], strerror(e));
-}
 
 static int record_run(struct record_ctx *c)
 {
@@ -572,14 +511,10 @@ static int record_run(struct record_ctx *c)
 	c->start_ns = last_ns = ks_now_ns();
 	if (c->duration > 0)
 		deadline = c->start_ns + (uint64_t)(c->duration * 1e9);
-	if (c->child > 0) {
-		if (write(c->go_fd, "g", 1) != 1) {
-			ret = ks_err_set(&c->err, -errno, "cannot start the command: %s",
-					 strerror(errno));
-			goto out;
-		}
-		close(c->go_fd);
-		c->go_fd = -1;
+	ret = ks_child_start(&c->child);
+	if (ret) {
+		ks_err_set(&c->err, ret, "cannot start the command: %s", strerror(-ret));
+		goto out;
 	}
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -608,9 +543,13 @@ static int record_run(struct record_ctx *c)
 		}
 		if (pfd[0].revents && read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD) {
-				record_child_exited(c);
-				if (c->cmd && c->child == 0)
+				if (ks_child_reap(&c->child)) {
+					if (c->child.exec_errno)
+						ks_err_set(&c->err, -c->child.exec_errno,
+							   "cannot run '%s': %s", c->cmd[0],
+							   strerror(c->child.exec_errno));
 					break;
+				}
 			} else {
 				c->stop_reason = (int)si.ssi_signo;
 				break;
@@ -721,18 +660,9 @@ static int record_cleanup(struct record_ctx *c)
 	struct ks_err e;
 	int ret = 0;
 
-	if (c->child > 0) {
-		/* Tracing ended first (Ctrl-C, --duration, an error): end the command too. */
-		int i;
+	/* Tracing ended first (Ctrl-C, --duration, an error): end the command too. */
+	ks_child_end(&c->child);
 
-		kill(c->child, SIGTERM);
-		for (i = 0; i < 200 && waitpid(c->child, NULL, WNOHANG) == 0; i++)
-			usleep(10000);
-		if (i == 200) {
-			kill(c->child, SIGKILL);
-			waitpid(c->child, NULL, 0);
-		}
-	}
 	if (c->rec) {
 		ks_rec_stop(c->rec);
 		ks_rec_free(c->rec);
@@ -743,10 +673,6 @@ static int record_cleanup(struct record_ctx *c)
 	}
 	ks_tdat_writer_free(c->writer);
 	ks_outfile_discard(&c->out);
-	if (c->go_fd >= 0)
-		close(c->go_fd);
-	if (c->exec_fd >= 0)
-		close(c->exec_fd);
 	if (c->sig_fd >= 0)
 		close(c->sig_fd);
 	ks_evsel_free(&c->sel);
@@ -764,7 +690,7 @@ static int record_cleanup(struct record_ctx *c)
 
 int ks_cmd_record(int argc, char **argv)
 {
-	struct record_ctx c = { .out.fd = -1, .sig_fd = -1, .go_fd = -1, .exec_fd = -1 };
+	struct record_ctx c = { .out.fd = -1, .sig_fd = -1, .child.go_fd = -1, .child.exec_fd = -1 };
 	struct ks_cpustats *st = NULL;
 	uint64_t kept = 0;
 	int ret, wret, code = KS_EXIT_OK;

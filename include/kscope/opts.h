@@ -20,6 +20,7 @@ struct ks_cmd_help {
 	const char *usage;	/* "[options] [-- command [args]]" */
 	const char *summary;	/* one line */
 	const struct ks_opt *opts;	/* terminated by an entry with key 0 */
+	int operands_anywhere;	/* options may follow operands ("report FILE --stat") */
 };
 
 /* Parser state; "--" ends options and the rest is left in argv from ks_opts_rest(). */
