@@ -96,8 +96,12 @@ int ks_tracer_apply(struct ks_session *s, const struct ks_tracer_opts *o, struct
 
 		ret = ks_err_set(err, -ENOENT, "tracer '%s' is not available on this kernel "
 				 "(available: %s)%s", o->name, list ? ks_strip(list) : "none",
-				 ks_tracer_is_latency(o->name) ? "; scheduling latency can still be "
-				 "measured from sched:sched_wakeup/sched_switch events" : "");
+				 !strncmp(o->name, "wakeup", 6) ? "; wakeup latency can still be "
+				 "measured from sched:sched_wakeup and sched:sched_switch events" :
+				 ks_tracer_is_latency(o->name) ? "; it needs a kernel built with "
+				 "CONFIG_IRQSOFF_TRACER / CONFIG_PREEMPT_TRACER" :
+				 !strcmp(o->name, "function_graph") ? "; -p function or -e "
+				 "tracepoints may be there (see 'kscope check')" : "");
 		free(list);
 		return ret;
 	}
