@@ -643,6 +643,14 @@ static void record_summary(struct record_ctx *c, struct ks_cpustats *st, uint64_
 			fputc('\n', stderr);
 		}
 	}
+	if (ks_tracer_is_latency(c->tracer.name)) {
+		/* What a latency tracer is for: the worst case it saw (the kernel's header line). */
+		char *max = tracefs_instance_file_read(NULL, "tracing_max_latency", NULL);
+
+		fprintf(stderr, "kscope record: %s latency: %llu us\n", c->tracer.name,
+			max ? strtoull(max, NULL, 10) : 0ull);
+		free(max);
+	}
 	if (kept < captured) {
 		human_bytes(b, sizeof(b), kept);
 		human_bytes(b2, sizeof(b2), captured);

@@ -16,7 +16,7 @@
 #include "kscope/recorder.h"
 #include "kscope/tracedat.h"
 
-enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS };
+enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, OPT_GRAPH_STATS };
 
 static const struct ks_opt report_opts[] = {
 	{ 'i', "input", "FILE", "trace.dat to read (default trace.dat); v6 or v7, kscope's or trace-cmd's" },
@@ -25,13 +25,15 @@ static const struct ks_opt report_opts[] = {
 	{ OPT_COMM, "comm", "GLOB", "only events of tasks whose name matches" },
 	{ OPT_PID, "pid", "N[,N]", "only events of these pids" },
 	{ OPT_STAT, "stat", NULL, "print a summary (counts per event and CPU, lost events) instead" },
+	{ OPT_GRAPH_STATS, "graph-stats", NULL, "function_graph: calls, total, average, max time per function" },
 	{ OPT_NO_PROGRESS, "no-progress", NULL, "no progress line on stderr" },
 	{ 0 },
 };
 
 static const struct ks_cmd_help report_help = {
 	.name = "report",
-	.usage = "[-i FILE | FILE] [--cpu N] [--events EV,...] [--comm X] [--pid N] [--stat]",
+	.usage = "[-i FILE | FILE] [--cpu N] [--events EV,...] [--comm X] [--pid N]\n"
+		 "                     [--stat | --graph-stats]",
 	.summary = "Decode a trace.dat with libtraceevent and print one line per event, like\n"
 		   "trace-cmd report: comm-pid [cpu] timestamp: event: fields. Sub-buffers that\n"
 		   "lost events show \"CPU:N [M EVENTS DROPPED]\".",
@@ -50,6 +52,7 @@ struct report_ctx {
 	int *pids;
 	int npids;
 	bool stat;
+	bool graph_stats;
 	bool progress;
 	struct ks_tdat *t;
 	struct ks_evmatch *match;
@@ -135,6 +138,9 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 		case OPT_STAT:
 			c->stat = true;
 			break;
+		case OPT_GRAPH_STATS:
+			c->graph_stats = true;
+			break;
 		case OPT_NO_PROGRESS:
 			c->progress = false;
 			break;
@@ -190,8 +196,44 @@ static void progress(struct report_ctx *c, uint64_t total)
 	fprintf(stderr, "\rkscope report: %3.0f%%", total ? 100.0 * ks_tdat_consumed(c->t) / total : 100);
 }
 
+static struct tep_record *report_peek(void *ctx)
+{
+	int err;
+
+	return ks_tdat_peek(ctx, &err);
+}
+
+static void report_consume(void *ctx)
+{
+	int err;
+
+	ks_tdat_next(ctx, &err);
+}
+
+static int report_graph_stats(struct report_ctx *c)
+{
+	struct ks_ftrace *f = ks_ftrace_new(ks_tdat_tep(c->t));
+	struct tep_record *rec;
+	int err_ret = 0;
+
+	if (!f)
+		return ks_err_set(&c->err, -ENOENT, "%s has no function_graph events (record with "
+				  "-p function_graph)", c->input);
+	while ((rec = ks_tdat_next(c->t, &err_ret)))
+		if (report_wants(c, ks_tdat_tep(c->t), rec))
+			ks_ftrace_stats_add(f, rec);
+	ks_ftrace_stats_print(f, stdout);
+	ks_ftrace_free(f);
+	if (err_ret)
+		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "
+				  "stats cover the events before that", c->input,
+				  (unsigned long long)ks_tdat_consumed(c->t));
+	return 0;
+}
+
 static int report_events(struct report_ctx *c, uint64_t total)
 {
+	const struct ks_peek peek = { report_peek, report_consume, c->t };
 	struct tep_handle *tep = ks_tdat_tep(c->t);
 	const struct ks_tdat_info *info = ks_tdat_info(c->t);
 	struct ks_printer pr;
@@ -203,6 +245,7 @@ static int report_events(struct report_ctx *c, uint64_t total)
 	ret = ks_printer_init(&pr, tep, STDOUT_FILENO, ks_printer_time_mode(info->clock));
 	if (ret)
 		return ks_err_set(&c->err, ret, "out of memory");
+	ks_printer_set_peek(&pr, &peek);
 	snprintf(head, sizeof(head), "cpus=%d\n", info->ncpus);
 	ks_printer_text(&pr, head, strlen(head));
 	while ((rec = ks_tdat_next(c->t, &err_ret))) {
@@ -359,7 +402,8 @@ int ks_cmd_report(int argc, char **argv)
 	for (i = 0; i < ks_tdat_info(c.t)->ncpus; i++)
 		total += ks_tdat_cpu_size(c.t, i);
 	c.progress = c.progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
-	ret = c.stat ? report_stat(&c, total) : report_events(&c, total);
+	ret = c.stat ? report_stat(&c, total) : c.graph_stats ? report_graph_stats(&c) :
+		report_events(&c, total);
 	if (ret) {
 		fprintf(stderr, "kscope report: %s\n", c.err.msg);
 		code = KS_EXIT_FAIL;

@@ -44,6 +44,7 @@ int ks_printer_init(struct ks_printer *p, struct tep_handle *tep, int fd, int ti
 	p->cap = PRINTER_FLUSH_AT + 65536;
 	p->buf = malloc(p->cap);
 	p->fast = ks_evfast_new(tep, KS_EVFAST_VERIFY);
+	p->ftrace = ks_ftrace_new(tep);
 	if (!p->buf || !p->fast) {
 		free(p->buf);
 		ks_evfast_free(p->fast);
@@ -127,6 +128,11 @@ static char *put_6(char *o, unsigned int v)
 	return o + 6;
 }
 
+void ks_printer_set_peek(struct ks_printer *p, const struct ks_peek *peek)
+{
+	p->peek = *peek;
+}
+
 void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
 {
 	static const char spaces[] = "                    ";
@@ -172,7 +178,9 @@ void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
 	*o++ = '[';
 	o = put_u64(o, (unsigned long long)rec->cpu, 3, 1);
 	*o++ = ']';
-	*o++ = ' ';
+	/* trace-cmd: " %6.1000d:" for the ns clocks, "%12d:" (no space) for raw counters */
+	if (p->time_mode != KS_TIME_RAW)
+		*o++ = ' ';
 	switch (p->time_mode) {
 	case KS_TIME_USECS:
 		t = (rec->ts + 500) / 1000;
@@ -200,11 +208,14 @@ void ks_printer_record(struct ks_printer *p, struct tep_record *rec)
 	}
 
 	/* the event's text, one byte kept for the newline */
-	n = ev && p->fast ? ks_evfast_format(p->fast, ev, rec, o, p->buf + p->cap - o - 1) :
-		-EOPNOTSUPP;
+	n = -EOPNOTSUPP;
+	trace_seq_reset(&p->seq);
+	if (!ks_ftrace_info(p->ftrace, rec, &p->seq, &p->peek))
+		n = ev && p->fast ? ks_evfast_format(p->fast, ev, rec, o,
+						     p->buf + p->cap - o - 1) : -EOPNOTSUPP;
 	if (n < 0) {
-		trace_seq_reset(&p->seq);
-		tep_print_event(p->tep, &p->seq, rec, "%s", TEP_PRINT_INFO);
+		if (!p->seq.len)
+			tep_print_event(p->tep, &p->seq, rec, "%s", TEP_PRINT_INFO);
 		n = (int)p->seq.len;
 		/* the line so far is not in p->len yet: make room without a flush */
 		line = o - (p->buf + p->len);
@@ -245,6 +256,8 @@ int ks_printer_flush(struct ks_printer *p)
 
 void ks_printer_free(struct ks_printer *p)
 {
+	ks_ftrace_free(p->ftrace);
+	p->ftrace = NULL;
 	ks_evfast_free(p->fast);
 	p->fast = NULL;
 	trace_seq_destroy(&p->seq);

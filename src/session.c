@@ -301,6 +301,28 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= t && !strcmp(s + n - t, tail);
 }
 
+/*
+ * One open, as many write()s as the file takes: the function filter files accept
+ * one name per write() and return a short count for the rest.
+ */
+static int tracefs_write(struct tracefs_instance *inst, const char *file, const char *val,
+			 bool append)
+{
+	char *path = tracefs_instance_get_file(inst, file);
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
+	tracefs_put_tracing_file(path);
+	if (fd < 0)
+		return -errno;
+	ret = ks_write_all(fd, val, strlen(val));
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
 static int write_tracefs(struct tracefs_instance *inst, const char *file, const char *val,
 			 struct ks_err *err)
 {
@@ -308,15 +330,10 @@ static int write_tracefs(struct tracefs_instance *inst, const char *file, const 
 	int ret;
 
 	tracefs_error_clear(inst);
-	errno = 0;
 	/* Opening a trigger file with O_TRUNC drops every trigger on the event: append. */
-	if (ends_with(file, "/trigger"))
-		ret = tracefs_instance_file_append(inst, file, val);
-	else
-		ret = tracefs_instance_file_write(inst, file, val);
-	if (ret >= 0 && (size_t)ret == strlen(val))
+	ret = tracefs_write(inst, file, val, ends_with(file, "/trigger"));
+	if (!ret)
 		return 0;
-	ret = errno ? -errno : -EIO;
 	log = ks_tracefs_error_last(inst);
 	ks_err_set(err, ret, "writing '%s' to %s: %s%s%s", val, file, strerror(-ret),
 		   log ? "; kernel says: " : "", log ? log : "");
@@ -407,11 +424,9 @@ int ks_session_add_probe(struct ks_session *s, const char *file, const char *def
 		return ks_err_set(err, ret, "cannot write journal %s: %s", s->journal,
 				  strerror(-ret));
 	tracefs_error_clear(NULL);
-	errno = 0;
-	ret = tracefs_instance_file_append(NULL, file, def);
-	if (ret >= 0 && (size_t)ret == strlen(def))
+	ret = tracefs_write(NULL, file, def, true);
+	if (!ret)
 		return 0;
-	ret = errno ? -errno : -EIO;
 	{
 		char *log = ks_tracefs_error_last(NULL);
 
@@ -484,11 +499,8 @@ static int write_tracefs_append(const char *file, const char *val, struct ks_err
 	int ret;
 
 	tracefs_error_clear(NULL);
-	errno = 0;
-	ret = tracefs_instance_file_append(NULL, file, val);
-	if (ret >= 0)
-		return 0;
-	return ks_err_set(err, errno ? -errno : -EIO, "%s", strerror(errno ? errno : EIO));
+	ret = tracefs_write(NULL, file, val, true);
+	return ret ? ks_err_set(err, ret, "%s", strerror(-ret)) : 0;
 }
 
 static void undo_trigger(struct undo_ctx *u, const char *file, const char *hex)

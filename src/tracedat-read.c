@@ -32,12 +32,23 @@
  */
 #define PAGE_SLACK ((2u << 16) + 64)
 
+/* Pages are read this many at a time from a file (not mapped: RSS stays small). */
+#define CHUNK_PAGES 32
+
 struct tdat_cpu {
-	const uint8_t *data;	/* into the mapping (own reader) */
+	const uint8_t *data;	/* into the mapping (from memory), else NULL */
 	uint64_t offset;	/* file offset of data */
 	uint64_t size;
-	uint64_t page;		/* index of the loaded page */
-	uint8_t *buf;		/* loaded page + slack */
+	uint64_t page;		/* index of the next page to load */
+	/*
+	 * Two page buffers, used in turn: the record handed out last stays valid
+	 * while the next one is looked at (function_graph leaf detection).
+	 */
+	uint8_t *bufs[2];
+	int cur;
+	uint8_t *chunk;		/* CHUNK_PAGES pages read from the file */
+	uint64_t chunk_first;	/* page index of chunk[0] */
+	uint64_t chunk_pages;
 	struct kbuffer *kbuf;
 	void *event;		/* current event, NULL when done */
 	unsigned long long ts;
@@ -52,6 +63,7 @@ struct ks_tdat {
 	const uint8_t *map;
 	size_t map_size;
 	bool owns_map;
+	int fd;			/* data is read from here when the file is not kept mapped */
 	struct tep_handle *tep;
 	struct tep_plugin_list *plugins;
 	struct ks_tdat_info info;
@@ -63,12 +75,15 @@ struct ks_tdat {
 	int *heap;		/* CPUs with a pending event, min-heap by ts */
 	int heap_n;
 	uint64_t consumed;
-	struct tep_record rec;
+	struct tep_record recs[2];	/* handed out in turn, like the page buffers */
+	int rec_cur;
+	struct tep_record *peeked;	/* ks_tdat_peek() looked ahead: next returns this */
+	int peek_err;
 	int last_cpu;		/* the CPU whose event was returned last; advance it first */
 	int corrupt;
 #ifdef KS_HAVE_TRACECMD
 	struct tracecmd_input *tc;
-	struct tep_record *tc_last;
+	struct tep_record *tc_last[2];	/* the last two handed out; the older is freed */
 #endif
 };
 
@@ -173,6 +188,9 @@ static int bad(struct ks_err *err, const char *what)
 #define FMT_MAX_LEN	65536	/* bytes a length argument may cover */
 #define FMT_MAX_DEPTH	64	/* nesting of expressions and operands */
 #define FMT_MAX_FIELDS	1024
+#define FMT_MAX_ARGS	128
+#define FMT_MAX_WIDTH	1024	/* written in a format: "%16llx" */
+#define FMT_MAX_STAR	65536	/* taken from an argument: "%*d" */
 #define UNBOUNDED	UINT64_MAX
 
 enum { TK_END, TK_NL, TK_ITEM, TK_STR, TK_CHAR, TK_OP, TK_DELIM, TK_BAD };
@@ -193,6 +211,8 @@ struct fmt_check {
 	int tok_len;
 	struct fmt_field *fields;
 	int nfields;
+	uint64_t bounds[FMT_MAX_ARGS];	/* of the print arguments, for '*' widths */
+	int nargs;
 	int depth;
 	bool bad;
 };
@@ -501,10 +521,35 @@ static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
 	return UNBOUNDED;
 }
 
+/* "->x" or "->x[N]" after REC; the bound of its value. */
+static uint64_t fmt_field_ref(struct fmt_check *fc)
+{
+	const struct fmt_field *f;
+	uint64_t v = UNBOUNDED;
+
+	expect(fc, TK_OP, "->");
+	f = fmt_find(fc, true);
+	if (!f)
+		fc->bad = true;
+	else if (!f->array && f->size <= 2)
+		v = (1u << (8 * f->size)) - 1;
+	fmt_next(fc);
+	while (!fc->bad && tok_is(fc, TK_OP, "[")) {
+		/* The printer trusts the index: constants only. */
+		fmt_next(fc);
+		if (fc->type != TK_ITEM || !isdigit((unsigned char)fc->tok[0]) ||
+		    tok_number(fc) > 65535)
+			fc->bad = true;
+		fmt_next(fc);
+		expect(fc, TK_OP, "]");
+		v = UNBOUNDED;
+	}
+	return v;
+}
+
 /* An operand: a field, a constant, a string, a call, a cast or a parenthesis. */
 static uint64_t fmt_operand(struct fmt_check *fc)
 {
-	const struct fmt_field *f;
 	const char *name;
 	uint64_t v = UNBOUNDED;
 	int len;
@@ -520,26 +565,7 @@ static uint64_t fmt_operand(struct fmt_check *fc)
 		fmt_operand(fc);
 	} else if (tok_is(fc, TK_ITEM, "REC")) {
 		fmt_next(fc);
-		/* "(REC)->x" too: the caller took "(REC" and leaves ")" here. */
-		if (tok_is(fc, TK_DELIM, ")"))
-			fmt_next(fc);
-		expect(fc, TK_OP, "->");
-		f = fmt_find(fc, true);
-		if (!f)
-			fc->bad = true;
-		else if (!f->array && f->size <= 2)
-			v = (1u << (8 * f->size)) - 1;
-		fmt_next(fc);
-		while (!fc->bad && tok_is(fc, TK_OP, "[")) {
-			/* The printer trusts the index: constants only. */
-			fmt_next(fc);
-			if (fc->type != TK_ITEM || tok_number(fc) > 65535 ||
-			    !isdigit((unsigned char)fc->tok[0]))
-				fc->bad = true;
-			fmt_next(fc);
-			expect(fc, TK_OP, "]");
-			v = UNBOUNDED;
-		}
+		v = fmt_field_ref(fc);
 	} else if (fc->type == TK_ITEM) {
 		name = fc->tok;
 		len = fc->tok_len;
@@ -563,7 +589,10 @@ static uint64_t fmt_operand(struct fmt_check *fc)
 		fmt_next(fc);
 		start = fc->tok;
 		if (tok_is(fc, TK_ITEM, "REC") && fc->p < fc->end && *fc->p == ')') {
-			v = fmt_operand(fc);
+			/* "(REC)->x" */
+			fmt_next(fc);
+			fmt_next(fc);
+			v = fmt_field_ref(fc);
 			goto out;
 		}
 		if (fc->type == TK_ITEM && !tok_is(fc, TK_ITEM, "REC")) {
@@ -632,10 +661,10 @@ static uint64_t fmt_expr(struct fmt_check *fc)
 	while (!fc->bad) {
 		if (tok_is(fc, TK_OP, "?")) {
 			fmt_next(fc);
-			r = fmt_expr(fc);
+			v = fmt_expr(fc);
 			expect(fc, TK_OP, ":");
-			r = r > (v = fmt_expr(fc)) ? r : v;
-			v = r;
+			r = fmt_expr(fc);
+			v = v > r ? v : r;
 			continue;
 		}
 		if (!is_binary_op(fc))
@@ -667,35 +696,13 @@ static uint64_t fmt_expr(struct fmt_check *fc)
 			v = v < r ? v : r;
 		else if (!strcmp(op, ">>"))
 			;	/* never more than the left side */
-		else if (op[0] == '<' || op[0] == '>' || op[0] == '=' || op[0] == '!' ||
-			 !strcmp(op, "&&") || !strcmp(op, "||"))
-			v = 1;
+		else if (strcmp(op, "-") && strcmp(op, "|") && strcmp(op, "^") && strcmp(op, "<<"))
+			v = 1;	/* comparisons, && and || */
 		else
 			v = UNBOUNDED;
 	}
 	fc->depth--;
 	return v;
-}
-
-/* "print fmt: "..." [, args]": the format strings, then the arguments. */
-static bool fmt_print_ok(struct fmt_check *fc, const char *p, const char *end)
-{
-	fc->p = p;
-	fc->end = end;
-	fmt_next(fc);
-	if (!expect(fc, TK_STR, NULL))
-		return false;
-	if (fc->type == TK_END)
-		return true;
-	if (!expect(fc, TK_DELIM, ","))
-		return false;
-	for (;;) {
-		fmt_expr(fc);
-		if (fc->bad || !tok_is(fc, TK_DELIM, ","))
-			break;
-		fmt_next(fc);
-	}
-	return !fc->bad && fc->type == TK_END;
 }
 
 static bool digits(const char **p, const char *end, unsigned long *v)
@@ -716,6 +723,109 @@ static bool skip_str(const char **p, const char *end, const char *s)
 		return false;
 	*p += n;
 	return true;
+}
+
+/*
+ * The conversions of a printf format as libtraceevent splits it (parse_args()).
+ * It hands each to vsnprintf() through a trace_seq that grows a page at a time
+ * and formats everything again after each step: a width of 10^9 takes hours.
+ * Widths, and precisions of numbers, may be at most FMT_MAX_WIDTH when written
+ * and FMT_MAX_STAR when taken from an argument ('*') whose bound is known
+ * (@bounds, or NULL for none).
+ */
+static bool printf_ok(const char *s, const char *end, const uint64_t *bounds, int nargs)
+{
+	bool precision, star_width, star_prec;
+	int arg = 0, stars;
+	unsigned long v;
+
+	while (s < end) {
+		if (*s == '\\' || (*s == '%' && s + 1 < end && s[1] == '%')) {
+			s += 2;
+			continue;
+		}
+		if (*s++ != '%')
+			continue;
+		precision = star_width = star_prec = false;
+		stars = 0;
+		for (; s < end && strchr("#hlLzZ-.*0123456789", *s); s++) {
+			if (isdigit((unsigned char)*s)) {
+				for (v = 0; s < end && isdigit((unsigned char)*s); s++)
+					if ((v = v * 10 + (unsigned long)(*s - '0')) > FMT_MAX_WIDTH)
+						return false;
+				s--;
+			} else if (*s == '*') {
+				star_width |= !precision;
+				star_prec |= precision;
+				stars++;
+			} else if (*s == '.') {
+				precision = true;
+			}
+		}
+		if (s == end)
+			break;
+		/* Any other character ends the conversion and prints as ">c<". */
+		if (!strchr("pduixXos", *s++))
+			continue;
+		/* A width pads anything but %p; a precision pads numbers. */
+		if (s[-1] != 'p' && (star_width || (star_prec && s[-1] != 's')) &&
+		    (!bounds || arg >= nargs || bounds[arg] > FMT_MAX_STAR))
+			return false;
+		arg += stars + 1;
+	}
+	return true;
+}
+
+/* The text of a run of adjacent strings, as libtraceevent joins them; NULL if none. */
+static char *fmt_string(const char *p, const char *end)
+{
+	char *out = malloc(end - p + 1), *o = out;
+	const char *q;
+
+	while (out && p < end && *p == '"') {
+		q = lex_quoted(p + 1, end, '"');
+		if (!q)
+			break;
+		memcpy(o, p + 1, q - 1 - (p + 1));
+		o += q - 1 - (p + 1);
+		for (p = q; p < end && isspace((unsigned char)*p); p++)
+			;
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+/* "print fmt: "..." [, args]": the format strings, then the arguments. */
+static bool fmt_print_ok(struct fmt_check *fc, const char *p, const char *end)
+{
+	char *text;
+	bool ok;
+
+	fc->p = p;
+	fc->end = end;
+	fmt_next(fc);
+	if (fc->type != TK_STR || *fc->tok != '"')
+		return false;
+	text = fmt_string(fc->tok, fc->tok + fc->tok_len);
+	if (!text)
+		return false;
+	fmt_next(fc);
+	if (fc->type != TK_END && expect(fc, TK_DELIM, ",")) {
+		for (;;) {
+			uint64_t v = fmt_expr(fc);
+
+			if (fc->nargs < FMT_MAX_ARGS)
+				fc->bounds[fc->nargs++] = v;
+			if (fc->bad || !tok_is(fc, TK_DELIM, ","))
+				break;
+			fmt_next(fc);
+		}
+	}
+	ok = !fc->bad && fc->type == TK_END && printf_ok(text, text + strlen(text), fc->bounds,
+							 fc->nargs);
+	free(text);
+	return ok;
 }
 
 /* Skips what @ok accepts; returns the new position. */
@@ -861,8 +971,9 @@ out:
 /*
  * printk_formats as the kernel writes it, one 'ADDR : "FORMAT"' a line: for a line
  * without a ':' and a character after it, or with a format shorter than 3
- * characters, libtraceevent reads before or past the string. Keeps the lines it
- * reads safely; NULL if out of memory.
+ * characters, libtraceevent reads before or past the string; the formats print
+ * bprint events (trace_printk()), so their widths are checked like print fmt's.
+ * Keeps the lines it reads safely; NULL if out of memory.
  */
 static char *printk_clean(const char *text, size_t len)
 {
@@ -879,7 +990,7 @@ static char *printk_clean(const char *text, size_t len)
 			continue;
 		fmt = colon + 2;
 		fmt += fmt < eol && *fmt == '"';
-		if (eol - fmt < 3)
+		if (eol - fmt < 3 || !printf_ok(fmt, eol, NULL, 0))
 			continue;
 		memcpy(o, p, eol - p);
 		o += eol - p;
@@ -1163,27 +1274,57 @@ static bool page_events_ok(struct ks_tdat *t, const uint8_t *data, uint32_t size
 	return true;
 }
 
+/* Copy page @idx of @cpu into @buf: from memory, or from the file a chunk at a time. */
+static bool fetch_page(struct ks_tdat *t, struct tdat_cpu *cpu, uint64_t idx, uint8_t *buf)
+{
+	int ps = t->info.page_size;
+	ssize_t got;
+
+	if (cpu->data) {
+		memcpy(buf, cpu->data + idx * ps, ps);
+		return true;
+	}
+	if (idx < cpu->chunk_first || idx >= cpu->chunk_first + cpu->chunk_pages) {
+		uint64_t n = cpu->size / ps - idx;
+
+		if (n > CHUNK_PAGES)
+			n = CHUNK_PAGES;
+		got = pread(t->fd, cpu->chunk, n * ps, cpu->offset + idx * ps);
+		if (got < ps)
+			return false;
+		cpu->chunk_first = idx;
+		cpu->chunk_pages = (uint64_t)got / ps;
+	}
+	memcpy(buf, cpu->chunk + (idx - cpu->chunk_first) * ps, ps);
+	return true;
+}
+
 static bool load_page(struct ks_tdat *t, struct tdat_cpu *cpu)
 {
 	int ps = t->info.page_size, hdr = 8 + t->info.long_size;
 	uint64_t commit;
+	uint8_t *buf;
 
 	while (cpu->page * ps < cpu->size) {
-		memcpy(cpu->buf, cpu->data + cpu->page * ps, ps);
+		cpu->cur ^= 1;
+		buf = cpu->bufs[cpu->cur];
+		if (!fetch_page(t, cpu, cpu->page, buf)) {
+			t->corrupt = -EIO;
+			break;
+		}
 		cpu->page++;
 		t->consumed += ps;
-		commit = t->info.long_size == 8 ? *(uint64_t *)(cpu->buf + 8) :
-			*(uint32_t *)(cpu->buf + 8);
+		commit = t->info.long_size == 8 ? *(uint64_t *)(buf + 8) : *(uint32_t *)(buf + 8);
 		if (t->info.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
 			commit = t->info.long_size == 8 ? __builtin_bswap64(commit) :
 				__builtin_bswap32((uint32_t)commit);
 		commit &= (1u << 27) - 1;
 		if (commit > (uint64_t)(ps - hdr) ||
-		    !page_events_ok(t, cpu->buf + hdr, (uint32_t)commit)) {
+		    !page_events_ok(t, buf + hdr, (uint32_t)commit)) {
 			t->corrupt = -EBADMSG;
 			break;
 		}
-		if (kbuffer_load_subbuffer(cpu->kbuf, cpu->buf) < 0) {
+		if (kbuffer_load_subbuffer(cpu->kbuf, buf) < 0) {
 			t->corrupt = -EBADMSG;
 			break;
 		}
@@ -1231,6 +1372,7 @@ static void heap_down(struct ks_tdat *t, int i)
 
 static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 {
+	struct tep_record *rec;
 	struct tdat_cpu *cpu;
 	int top, size;
 
@@ -1249,7 +1391,7 @@ static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 		top = t->heap[0];
 		cpu = &t->cpus[top];
 		size = kbuffer_event_size(cpu->kbuf);
-		if (size >= 0 && (uint8_t *)cpu->event + size <= cpu->buf + t->info.page_size)
+		if (size >= 0 && (uint8_t *)cpu->event + size <= cpu->bufs[cpu->cur] + t->info.page_size)
 			break;
 		/* page_events_ok() rules this out; should it happen, drop the CPU. */
 		t->corrupt = -EBADMSG;
@@ -1258,18 +1400,19 @@ static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 		t->heap[0] = t->heap[--t->heap_n];
 		heap_down(t, 0);
 	}
-	memset(&t->rec, 0, sizeof(t->rec));
-	t->rec.ts = cpu->ts;
-	t->rec.cpu = top;
-	t->rec.data = cpu->event;
-	t->rec.size = size;
-	t->rec.record_size = size;
-	t->rec.missed_events = cpu->missed;
-	t->rec.offset = cpu->offset + (cpu->page - 1) * t->info.page_size +
-		((uint8_t *)cpu->event - cpu->buf);
+	rec = &t->recs[t->rec_cur ^= 1];
+	memset(rec, 0, sizeof(*rec));
+	rec->ts = cpu->ts;
+	rec->cpu = top;
+	rec->data = cpu->event;
+	rec->size = size;
+	rec->record_size = size;
+	rec->missed_events = cpu->missed;
+	rec->offset = cpu->offset + (cpu->page - 1) * t->info.page_size +
+		((uint8_t *)cpu->event - cpu->bufs[cpu->cur]);
 	t->last_cpu = top;
 	*err_ret = 0;
-	return &t->rec;
+	return rec;
 }
 
 static int own_rewind(struct ks_tdat *t, const uint64_t *mask)
@@ -1280,6 +1423,7 @@ static int own_rewind(struct ks_tdat *t, const uint64_t *mask)
 
 	t->heap_n = 0;
 	t->last_cpu = -1;
+	t->peeked = NULL;
 	t->consumed = 0;
 	t->corrupt = 0;
 	for (i = 0; i < t->info.ncpus; i++) {
@@ -1292,10 +1436,14 @@ static int own_rewind(struct ks_tdat *t, const uint64_t *mask)
 			continue;
 		if (!cpu->size)
 			continue;
+		cpu->chunk_pages = 0;
 		if (!cpu->kbuf) {
 			cpu->kbuf = kbuffer_alloc(ls, en);
-			cpu->buf = calloc(1, t->info.page_size + PAGE_SLACK);
-			if (!cpu->kbuf || !cpu->buf)
+			cpu->bufs[0] = calloc(1, t->info.page_size + PAGE_SLACK);
+			cpu->bufs[1] = calloc(1, t->info.page_size + PAGE_SLACK);
+			if (!cpu->data)
+				cpu->chunk = malloc((size_t)CHUNK_PAGES * t->info.page_size);
+			if (!cpu->kbuf || !cpu->bufs[0] || !cpu->bufs[1] || (!cpu->data && !cpu->chunk))
 				return -ENOMEM;
 		}
 		if (load_page(t, cpu))
@@ -1338,10 +1486,11 @@ static struct tep_record *tc_next(struct ks_tdat *t)
 	struct tep_record *best = NULL;
 	int i, bi = -1;
 
-	if (t->tc_last) {
-		tracecmd_free_record(t->tc_last);
-		t->tc_last = NULL;
-	}
+	/* The record before last is no longer needed (see tdat_cpu.bufs). */
+	if (t->tc_last[0])
+		tracecmd_free_record(t->tc_last[0]);
+	t->tc_last[0] = t->tc_last[1];
+	t->tc_last[1] = NULL;
 	for (i = 0; i < t->info.ncpus; i++) {
 		struct tdat_cpu *cpu = &t->cpus[i];
 
@@ -1362,7 +1511,7 @@ static struct tep_record *tc_next(struct ks_tdat *t)
 	if (!best)
 		return NULL;
 	t->cpus[bi].rec = NULL;
-	t->tc_last = best;
+	t->tc_last[1] = best;
 	t->consumed += best->record_size;
 	return best;
 }
@@ -1389,6 +1538,26 @@ static void tc_rewind(struct ks_tdat *t, const uint64_t *mask)
 #endif
 
 /* --- public --- */
+
+static struct tep_record *tdat_next_raw(struct ks_tdat *t, int *err_ret);
+
+static bool uses_tracecmd(struct ks_tdat *t)
+{
+#ifdef KS_HAVE_TRACECMD
+	return t->tc != NULL;
+#else
+	return false;
+#endif
+}
+
+/* One record ahead; the next ks_tdat_next() returns it. The current record stays valid. */
+struct tep_record *ks_tdat_peek(struct ks_tdat *t, int *err_ret)
+{
+	if (!t->peeked)
+		t->peeked = tdat_next_raw(t, &t->peek_err);
+	*err_ret = t->peek_err;
+	return t->peeked;
+}
 
 static int tdat_init(struct ks_tdat *t, const char *path, struct ks_err *err)
 {
@@ -1423,6 +1592,18 @@ static int tdat_init(struct ks_tdat *t, const char *path, struct ks_err *err)
 	t->info.uname = t->uname ? t->uname : "";
 	t->info.writer = t->writer ? t->writer : "";
 	t->info.cpustats = t->cpustats.data ? t->cpustats.data : "";
+	/*
+	 * The header is parsed (libtraceevent copied what it needs): drop the mapping
+	 * and read event pages with pread, so memory does not grow with the file.
+	 */
+	if (t->fd >= 0 && t->owns_map && t->cpus && !uses_tracecmd(t)) {
+		int i;
+
+		for (i = 0; i < t->info.ncpus; i++)
+			t->cpus[i].data = NULL;
+		munmap((void *)t->map, t->map_size);
+		t->map = NULL;
+	}
 	return ks_tdat_rewind(t, NULL) ? ks_err_set(err, -ENOMEM, "out of memory") : 0;
 }
 
@@ -1433,6 +1614,7 @@ int ks_tdat_open_mem(const void *data, size_t size, struct ks_tdat **out, struct
 
 	if (!t)
 		return ks_err_set(err, -ENOMEM, "out of memory");
+	t->fd = -1;
 	t->map = data;
 	t->map_size = size;
 	ret = tdat_init(t, NULL, err);
@@ -1460,15 +1642,18 @@ int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err)
 				  S_ISREG(st.st_mode) ? " (too short)" : "");
 	}
 	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return ks_err_set(err, -errno, "cannot map %s: %s", path, strerror(errno));
-	madvise(map, st.st_size, MADV_SEQUENTIAL);
+	if (map == MAP_FAILED) {
+		ret = ks_err_set(err, -errno, "cannot map %s: %s", path, strerror(errno));
+		close(fd);
+		return ret;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		munmap(map, st.st_size);
+		close(fd);
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	}
+	t->fd = fd;
 	t->map = map;
 	t->map_size = st.st_size;
 	t->owns_map = true;
@@ -1503,6 +1688,7 @@ uint64_t ks_tdat_consumed(struct ks_tdat *t)
 
 int ks_tdat_rewind(struct ks_tdat *t, const uint64_t *cpu_mask)
 {
+	t->peeked = NULL;
 #ifdef KS_HAVE_TRACECMD
 	if (t->tc) {
 		tc_rewind(t, cpu_mask);
@@ -1513,6 +1699,18 @@ int ks_tdat_rewind(struct ks_tdat *t, const uint64_t *cpu_mask)
 }
 
 struct tep_record *ks_tdat_next(struct ks_tdat *t, int *err_ret)
+{
+	struct tep_record *rec = t->peeked;
+
+	if (rec) {
+		t->peeked = NULL;
+		*err_ret = t->peek_err;
+		return rec;
+	}
+	return tdat_next_raw(t, err_ret);
+}
+
+static struct tep_record *tdat_next_raw(struct ks_tdat *t, int *err_ret)
 {
 #ifdef KS_HAVE_TRACECMD
 	if (t->tc) {
@@ -1532,15 +1730,19 @@ void ks_tdat_close(struct ks_tdat *t)
 	for (i = 0; t->cpus && i < t->info.ncpus; i++) {
 		if (t->cpus[i].kbuf)
 			kbuffer_free(t->cpus[i].kbuf);
-		free(t->cpus[i].buf);
+		free(t->cpus[i].bufs[0]);
+		free(t->cpus[i].bufs[1]);
+		free(t->cpus[i].chunk);
 #ifdef KS_HAVE_TRACECMD
 		if (t->cpus[i].rec)
 			tracecmd_free_record(t->cpus[i].rec);
 #endif
 	}
 #ifdef KS_HAVE_TRACECMD
-	if (t->tc_last)
-		tracecmd_free_record(t->tc_last);
+	if (t->tc_last[0])
+		tracecmd_free_record(t->tc_last[0]);
+	if (t->tc_last[1])
+		tracecmd_free_record(t->tc_last[1]);
 	if (t->tc) {
 		/* libtracecmd owns that tep; ours was freed when it took over. */
 		tracecmd_close(t->tc);
@@ -1552,8 +1754,10 @@ void ks_tdat_close(struct ks_tdat *t)
 			tep_unload_plugins(t->plugins, t->tep);
 		tep_free(t->tep);
 	}
-	if (t->owns_map)
+	if (t->owns_map && t->map)
 		munmap((void *)t->map, t->map_size);
+	if (t->fd >= 0)
+		close(t->fd);
 	free(t->cpus);
 	free(t->heap);
 	free(t->uname);

@@ -57,8 +57,9 @@ static int write_list(struct ks_session *s, const char *file, const char **v, in
 	struct ks_err e;
 	int i, ret;
 
+	/* The kernel's parser wants the last name terminated (EIO without the newline). */
 	for (i = 0; i < n; i++)
-		ks_buf_addf(&b, "%s%s", i ? " " : "", v[i]);
+		ks_buf_addf(&b, "%s%s", v[i], i + 1 < n ? " " : "\n");
 	if (!b.data)
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	ret = ks_session_write(s, file, b.data, &e);

@@ -7,11 +7,15 @@
 #include <event-parse.h>
 #include <trace-seq.h>
 
+#include "kscope/evftrace.h"
+
 struct ks_evfast;
 
 struct ks_printer {
 	struct tep_handle *tep;
 	struct ks_evfast *fast;	/* compiled event formats; NULL: libtraceevent only */
+	struct ks_ftrace *ftrace;	/* function / function_graph text; NULL if none */
+	struct ks_peek peek;	/* look-ahead for graph leaves (report); none when live */
 	struct trace_seq seq;
 	int time_mode;		/* KS_TIME_* */
 	int fd;
@@ -27,6 +31,8 @@ enum { KS_TIME_USECS, KS_TIME_NSECS, KS_TIME_RAW };
 int ks_printer_time_mode(const char *clock);
 int ks_printer_init(struct ks_printer *p, struct tep_handle *tep, int fd, int time_mode);
 void ks_printer_record(struct ks_printer *p, struct tep_record *rec);
+/* With a look-ahead, a graph entry directly followed by its exit prints as "func();". */
+void ks_printer_set_peek(struct ks_printer *p, const struct ks_peek *peek);
 /* Appends raw text (headers, notes) in order with the events. */
 void ks_printer_text(struct ks_printer *p, const char *text, size_t len);
 int ks_printer_flush(struct ks_printer *p);

@@ -90,6 +90,8 @@ uint64_t ks_tdat_cpu_size(struct ks_tdat *t, int cpu);
  */
 int ks_tdat_rewind(struct ks_tdat *t, const uint64_t *cpu_mask);
 struct tep_record *ks_tdat_next(struct ks_tdat *t, int *err_ret);
+/* The record after the current one, without moving on; the current one stays valid. */
+struct tep_record *ks_tdat_peek(struct ks_tdat *t, int *err_ret);
 /* Progress: bytes of event data consumed so far. */
 uint64_t ks_tdat_consumed(struct ks_tdat *t);
 void ks_tdat_close(struct ks_tdat *t);

@@ -19,11 +19,10 @@ kernel=$("$src/tests/vm/get-kernel.sh" "$flavour" "$vm/kernels/$flavour" 2>"$vm/
 # The guest's userland: static binaries only.
 make -s -C "$src" static >/dev/null 2>&1
 mkdir -p "$vm/bin"
-[ "$vm/bin/loadgen" -nt "$src/tests/lib/loadgen.c" ] ||
-	cc -O2 -static -o "$vm/bin/loadgen" "$src/tests/lib/loadgen.c"
-[ "$vm/bin/wakeup-rt" -nt "$src/tests/vm/guest/wakeup-rt.c" ] 2>/dev/null ||
-	{ [ -f "$src/tests/vm/guest/wakeup-rt.c" ] &&
-	  cc -O2 -static -o "$vm/bin/wakeup-rt" "$src/tests/vm/guest/wakeup-rt.c"; } || true
+for prog in tests/lib/loadgen.c tests/lib/uprobe-target.c tests/vm/guest/wakeup-rt.c; do
+	bin=$vm/bin/$(basename "$prog" .c)
+	[ "$bin" -nt "$src/$prog" ] || cc -O2 -static -o "$bin" "$src/$prog"
+done
 
 root=$vm/initramfs-$flavour
 rm -rf "$root"
@@ -46,7 +45,7 @@ timeout ${VM_TIMEOUT:-900} qemu-system-x86_64 -accel tcg,thread=single -cpu max 
 	-nographic -no-reboot </dev/null 2>&1 |
 	sed -E 's/\x1b(\[[0-9;?]*[a-zA-Z]|c)//g; s/\r//g' >"$log" || true
 
-if ! grep -q "^KSCOPE-VM-UP" "$log"; then
+if ! grep -q "KSCOPE-VM-UP" "$log"; then
 	echo "not ok 1 - $flavour: the VM did not boot (see $log)"
 	tail -20 "$log" | sed 's/^/# /'
 	echo "1..1"
@@ -76,4 +75,4 @@ for f in "$out"/*.gz.b64; do
 	[ -e "$f" ] || continue
 	base64 -d "$f" | gunzip >"${f%.gz.b64}" && rm -f "$f"
 done
-grep -q "^KSCOPE-VM-DONE" "$log" || { echo "# $flavour: the VM did not finish (timeout?)"; exit 1; }
+grep -q "KSCOPE-VM-DONE" "$log" || { echo "# $flavour: the VM did not finish (timeout?)"; exit 1; }

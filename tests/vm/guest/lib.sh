@@ -45,7 +45,10 @@ toplevel_state() {
 	for f in current_tracer tracing_thresh tracing_on tracing_max_latency buffer_size_kb \
 		 options/function-trace options/display-graph trace_clock set_ftrace_filter \
 		 set_ftrace_notrace set_graph_function max_graph_depth; do
-		[ -e $TRACEFS/$f ] && echo "$f=$(cat $TRACEFS/$f 2>/dev/null | head -5 | tr '\n' ' ')"
+		# "7 (expanded: 1408)" becomes "7" once any buffer is resized: a kernel-wide
+		# flag nothing can reset, so compare the size alone.
+		[ -e $TRACEFS/$f ] && echo "$f=$(cat $TRACEFS/$f 2>/dev/null | head -5 | tr '\n' ' ' |
+			sed 's/ (expanded: [0-9]*)//')"
 	done
 	ls $TRACEFS/instances
 	cat $TRACEFS/kprobe_events $TRACEFS/uprobe_events 2>/dev/null
