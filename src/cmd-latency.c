@@ -196,8 +196,6 @@ static int latency_setup(struct latency_ctx *c)
 	ret = ks_session_write(c->sess, "tracing_on", "0", &c->err);
 	if (!ret)
 		ret = ks_tracer_apply(c->sess, &o, &c->err);
-	if (!ret)
-		ret = ks_session_write(c->sess, "tracing_max_latency", "0", &c->err);
 	if (ret)
 		return ret;
 	/* The kernel signals a new maximum with an inotify event on tracing_max_latency. */

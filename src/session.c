@@ -195,6 +195,46 @@ static int journal_open(struct ks_session *s, const char *tag, struct ks_err *er
 	return 0;
 }
 
+/*
+ * One open, as many write()s as the file takes: the function filter files accept
+ * one name per write() and return a short count for the rest.
+ */
+static int tracefs_write(struct tracefs_instance *inst, const char *file, const char *val,
+			 bool append)
+{
+	char *path = tracefs_instance_get_file(inst, file);
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
+	tracefs_put_tracing_file(path);
+	if (fd < 0)
+		return -errno;
+	ret = ks_write_all(fd, val, strlen(val));
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * At boot the top-level buffer is a stub ("7 (expanded: 1408)") until first use.
+ * Resizing any instance marks it expanded without growing it, which would leave
+ * the machine's top-level buffer at 7 KiB. Have the kernel do what first use
+ * does: writing 0 to events/enable when nothing is enabled changes nothing else.
+ */
+static void complete_top_buffer(void)
+{
+	char *v = tracefs_instance_file_read(NULL, "buffer_size_kb", NULL);
+	char *ev = v && strstr(v, "expanded: ") ? tracefs_instance_file_read(NULL, "set_event",
+									     NULL) : NULL;
+
+	if (v && strstr(v, "expanded: ") && (!ev || !*ks_strip(ev)))
+		tracefs_write(NULL, "events/enable", "0", false);
+	free(v);
+	free(ev);
+}
+
 int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err)
 {
 	struct ks_session *s;
@@ -218,6 +258,7 @@ int ks_session_open(struct ks_session **out, const char *tag, struct ks_err *err
 				 "run 'kscope reset'", s->name);
 		goto out_unlink;
 	}
+	complete_top_buffer();
 	s->inst = tracefs_instance_create(s->name);
 	if (!s->inst) {
 		ret = -errno ? -errno : -EIO;
@@ -269,6 +310,7 @@ int ks_session_open_top(struct ks_session **out, const char *tag, struct ks_err 
 		free(s);
 		return ret;
 	}
+	complete_top_buffer();
 	s->dir = strdup(dir);
 	*out = s;
 	return 0;
@@ -299,28 +341,6 @@ static bool ends_with(const char *s, const char *tail)
 	size_t n = strlen(s), t = strlen(tail);
 
 	return n >= t && !strcmp(s + n - t, tail);
-}
-
-/*
- * One open, as many write()s as the file takes: the function filter files accept
- * one name per write() and return a short count for the rest.
- */
-static int tracefs_write(struct tracefs_instance *inst, const char *file, const char *val,
-			 bool append)
-{
-	char *path = tracefs_instance_get_file(inst, file);
-	int fd, ret;
-
-	if (!path)
-		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
-	tracefs_put_tracing_file(path);
-	if (fd < 0)
-		return -errno;
-	ret = ks_write_all(fd, val, strlen(val));
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
 }
 
 static int write_tracefs(struct tracefs_instance *inst, const char *file, const char *val,

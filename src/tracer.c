@@ -130,6 +130,9 @@ int ks_tracer_apply(struct ks_session *s, const struct ks_tracer_opts *o, struct
 	if (!ret && ks_tracer_is_latency(o->name))
 		ret = ks_session_write(s, "options/function-trace", o->function_trace ? "1" : "0",
 				       err);
+	/* A fresh maximum for this run (journaled: the old one comes back at the end). */
+	if (!ret && ks_tracer_is_latency(o->name))
+		ret = ks_session_write(s, "tracing_max_latency", "0", err);
 	if (ret)
 		return ret;
 	ret = ks_session_write(s, "current_tracer", o->name, &e);
