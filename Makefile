@@ -67,7 +67,7 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 KSCOPE		?= kscope
 
 .PHONY: all static clean distclean deps deps-check demo check unit tcheck asan-check \
-	fuzz-check install man-check help bench vmcheck
+	fuzz-check install man-check bench vmcheck
 .DEFAULT_GOAL := all
 
 all: $(KSCOPE)
@@ -127,12 +127,19 @@ man-check: all
 fuzz-check:
 	@tests/fuzz/run.sh smoke
 
+# Real kernels under QEMU (TCG): function/function_graph/kprobes/uprobes on Debian's
+# kernel, irqsoff/preemptoff on shared/kernels, wakeup* on Debian's PREEMPT_RT kernel.
+vmcheck: all
+	prove -f tests/vm/vmcheck.sh
+
 check: deps-check
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) tcheck
 	$(MAKE) asan-check
 	$(MAKE) fuzz-check
+	@if command -v qemu-system-x86_64 >/dev/null; then $(MAKE) vmcheck; \
+	 else echo "make check: qemu-system-x86_64 missing: VM tests skipped"; fi
 	@echo "make check: all test groups passed"
 
 bench: all

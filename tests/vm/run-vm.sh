@@ -17,11 +17,16 @@ kernel=$("$src/tests/vm/get-kernel.sh" "$flavour" "$vm/kernels/$flavour" 2>"$vm/
 }
 
 # The guest's userland: static binaries only.
-make -s -C "$src" static >/dev/null 2>&1
+if ! make -s -C "$src" static >"$vm/static-build.log" 2>&1; then
+	echo "not ok 1 - $flavour: could not build kscope-static (see $vm/static-build.log)"
+	echo "1..1"
+	exit 1
+fi
 mkdir -p "$vm/bin"
 for prog in tests/lib/loadgen.c tests/lib/uprobe-target.c tests/vm/guest/wakeup-rt.c; do
 	bin=$vm/bin/$(basename "$prog" .c)
-	[ "$bin" -nt "$src/$prog" ] || cc -O2 -static -o "$bin" "$src/$prog"
+	[ "$bin" -nt "$src/$prog" ] || cc -O2 -static -o "$bin" "$src/$prog" ||
+		{ echo "not ok 1 - $flavour: cannot build $prog"; echo "1..1"; exit 1; }
 done
 
 root=$vm/initramfs-$flavour

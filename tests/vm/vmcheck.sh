@@ -1,0 +1,58 @@
+#!/bin/bash
+# make vmcheck: the guest tests on real kernels under QEMU/TCG, then host-side checks
+# of the files the guests exported (trace-cmd report must print what kscope prints).
+# TAP for prove. Kernels: Debian's generic and PREEMPT_RT (apt-get download), and the
+# latency kernel from ../shared/kernels.
+set -o pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=$src/build-vm/out
+n=0 failed=0
+
+emit() {	# renumber a VM's TAP into ours
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*|"not ok "*)
+			n=$((n + 1))
+			case "$line" in "not ok"*) failed=$((failed + 1)) ;; esac
+			echo "$line" | sed -E "s/^(not ok|ok) [0-9]+/\1 $n/" ;;
+		"1.."*) ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+run() { emit < <("$src/tests/vm/run-vm.sh" "$@"); }
+
+run debian smoke,tracers
+run latency latency
+run debian-rt wakeup
+
+# compare FILE "trace-cmd report options" description
+compare() {
+	f=$1 opts=$2 desc=$3
+	n=$((n + 1))
+	if [ ! -s "$f" ]; then
+		echo "ok $n # skip $desc (the guest did not export $(basename "$f"))"
+		return
+	fi
+	trace-cmd report -i "$f" $opts >"$f.tc" 2>/dev/null
+	"$src/kscope" report -i "$f" >"$f.ks"
+	if [ -s "$f.tc" ] && [ $(wc -l <"$f.ks") -gt 1 ] && cmp -s "$f.tc" "$f.ks"; then
+		echo "ok $n - $desc"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $desc"
+		diff "$f.tc" "$f.ks" | head -10 | sed 's/^/# /'
+	fi
+}
+
+compare "$out/debian/function.dat" "-O parent -O indent=0" \
+	"host: trace-cmd report reads the guest's function trace like kscope"
+compare "$out/debian/funcgraph.dat" "-O fgraph:tailprint" \
+	"host: function_graph nesting, durations and leaves identical to trace-cmd"
+compare "$out/debian/kprobe.dat" "" "host: kprobe/kretprobe events identical to trace-cmd"
+compare "$out/latency/irqsoff.dat" "-O parent -O indent=0" "host: irqsoff record identical to trace-cmd"
+compare "$out/debian/smoke-sched.dat" "" "host: sched events with stacks identical to trace-cmd"
+
+echo "1..$n"
+[ $failed = 0 ]
