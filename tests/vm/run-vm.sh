@@ -38,6 +38,8 @@ for a in $("$root/bin/busybox" --list); do
 done
 cp "$src/kscope-static" "$root/bin/kscope"
 cp "$vm/bin/"* "$root/bin/"
+# Extra files for a benchmark (a dynamic trace-cmd with its libraries, say).
+[ -n "${VM_EXTRA_DIR:-}" ] && cp -a "$VM_EXTRA_DIR"/. "$root"/
 cp "$src/tests/vm/guest/init" "$root/init"
 cp "$src"/tests/vm/guest/*.sh "$root/tests/"
 chmod +x "$root/init"
