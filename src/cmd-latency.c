@@ -127,7 +127,8 @@ static int latency_parse(struct latency_ctx *c, int argc, char **argv)
 			if (ks_parse_int(st.optarg, &v) || v < 0)
 				ret = ks_err_set(&c->err, -EINVAL, "bad --threshold '%s' (microseconds)",
 						 st.optarg);
-			c->threshold = v;
+			else
+				c->threshold = v;
 			break;
 		case OPT_DURATION:
 			if (ks_parse_duration(st.optarg, &c->duration) || c->duration <= 0)
@@ -211,8 +212,8 @@ static int latency_setup(struct latency_ctx *c)
 static void print_hit(const struct lat_hit *h, const char *tracer)
 {
 	printf("latency: %llu us  %s  cpu %d  task %s  started at %s  ended at %s\n", h->us, tracer,
-	       h->cpu, h->task[0] ? h->task : "?", h->started[0] ? h->started : "?",
-	       h->ended[0] ? h->ended : "?");
+	       h->cpu, h->task[0] ? h->task : "-", h->started[0] ? h->started : "-",
+	       h->ended[0] ? h->ended : "-");
 	fflush(stdout);
 }
 
@@ -313,8 +314,11 @@ static void latency_report(struct latency_ctx *c)
 	if (c->threshold >= 0)
 		printf("worst:\n");
 	printf("latency: %llu us\n", c->worst.us);
+	/* The wakeup tracers' header has no start and end: "-" as in the threshold lines. */
 	printf("tracer:  %s\ncpu:     %d\ntask:    %s\nstarted: %s\nended:   %s\n", c->tracer,
-	       c->worst.cpu, c->worst.task, c->worst.started, c->worst.ended);
+	       c->worst.cpu, c->worst.task[0] ? c->worst.task : "-",
+	       c->worst.started[0] ? c->worst.started : "-",
+	       c->worst.ended[0] ? c->worst.ended : "-");
 	if (!c->quiet && c->worst.body)
 		printf("\n%s", c->worst.body);
 }

@@ -255,7 +255,7 @@ static int record_parse(struct record_ctx *c, int argc, char **argv)
 	if (!c->tracer.name && (c->tracer.nfilter || c->tracer.nnotrace || c->tracer.ngraph ||
 				c->tracer.max_depth || c->tracer.thresh_us >= 0))
 		return ks_err_set(&c->err, -EINVAL, "-l, -n, -g, --max-graph-depth and "
-				  "--duration-min need -p function or -p function_graph");
+				  "--duration-min need a tracer (-p function, -p function_graph, ...)");
 	if (c->cmd && ks_child_check(c->cmd, &c->err))
 		return -ENOENT;
 	if (c->filter_cmd && !c->cmd)

@@ -164,6 +164,8 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 			c->input = argv[ks_opts_index(&st)];
 	}
 	ks_opts_free(&st);
+	if (!ret && c->stat && c->graph_stats)
+		ret = ks_err_set(&c->err, -EINVAL, "--stat and --graph-stats: choose one");
 	return ret;
 }
 
@@ -222,7 +224,11 @@ static int report_graph_stats(struct report_ctx *c)
 	while ((rec = ks_tdat_next(c->t, &err_ret)))
 		if (report_wants(c, ks_tdat_tep(c->t), rec))
 			ks_ftrace_stats_add(f, rec);
-	ks_ftrace_stats_print(f, stdout);
+	if (!ks_ftrace_stats_print(f, stdout) && !err_ret) {
+		ks_ftrace_free(f);
+		return ks_err_set(&c->err, -ENOENT, "%s has no function_graph events (record with "
+				  "-p function_graph)", c->input);
+	}
 	ks_ftrace_free(f);
 	if (err_ret)
 		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "

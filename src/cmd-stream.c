@@ -377,6 +377,13 @@ int ks_cmd_stream(int argc, char **argv)
 	free(c.patterns);
 	free(c.filters);
 	free(c.pids);
+	/* Signals that arrived during cleanup (SIGPIPE from "| head") were handled: drop them. */
+	{
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&mask, NULL, &zero) > 0)
+			;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }

@@ -252,10 +252,10 @@ int ks_ftrace_stats_print(struct ks_ftrace *f, FILE *out)
 {
 	size_t i, n = 0;
 
-	fprintf(out, "%10s %14s %12s %12s  %s\n", "calls", "total_us", "avg_us", "max_us",
-		"function");
 	if (!f || !f->nstats)
 		return 0;
+	fprintf(out, "%10s %14s %12s %12s  %s\n", "calls", "total_us", "avg_us", "max_us",
+		"function");
 	for (i = 0; i < f->cap; i++)
 		if (f->stats[i].count)
 			f->stats[n++] = f->stats[i];

@@ -189,6 +189,8 @@ static int bad(struct ks_err *err, const char *what)
 #define FMT_MAX_DEPTH	64	/* nesting of expressions and operands */
 #define FMT_MAX_FIELDS	1024
 #define FMT_MAX_ARGS	128
+#define FMT_MAX_CLAMPS	16
+#define FMT_CLAMP	"0xffff"	/* what a clamped length is and-ed with */
 #define FMT_MAX_WIDTH	1024	/* written in a format: "%16llx" */
 #define FMT_MAX_STAR	65536	/* taken from an argument: "%*d" */
 #define UNBOUNDED	UINT64_MAX
@@ -212,7 +214,11 @@ struct fmt_check {
 	struct fmt_field *fields;
 	int nfields;
 	uint64_t bounds[FMT_MAX_ARGS];	/* of the print arguments, for '*' widths */
+	const char *arg_start[FMT_MAX_ARGS], *arg_end[FMT_MAX_ARGS];
 	int nargs;
+	/* Lengths to rewrite as "((x) & 0xffff)", in text order. */
+	const char *clamp_start[FMT_MAX_CLAMPS], *clamp_end[FMT_MAX_CLAMPS];
+	int nclamps;
 	int depth;
 	bool bad;
 };
@@ -381,6 +387,32 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 static uint64_t fmt_expr(struct fmt_check *fc);
 static uint64_t fmt_operand(struct fmt_check *fc);
 
+/*
+ * A length from record data that may exceed 64 KiB (an int field, say) is fine
+ * in a format written for honest data: rather than drop the print fmt, clamp it
+ * to 16 bits there, which changes nothing for real records.
+ */
+static void fmt_clamp(struct fmt_check *fc, const char *start, const char *end)
+{
+	int i = fc->nclamps;
+
+	if (i == FMT_MAX_CLAMPS) {
+		fc->bad = true;
+		return;
+	}
+	for (; i > 0 && fc->clamp_start[i - 1] > start; i--) {
+		fc->clamp_start[i] = fc->clamp_start[i - 1];
+		fc->clamp_end[i] = fc->clamp_end[i - 1];
+	}
+	fc->clamp_start[i] = start;
+	fc->clamp_end[i] = end;
+	fc->nclamps++;
+	/* Nested or the same twice: not worth the trouble. */
+	if ((i > 0 && fc->clamp_end[i - 1] > start) ||
+	    (i + 1 < fc->nclamps && end > fc->clamp_start[i + 1]))
+		fc->bad = true;
+}
+
 /* A field named by the current token, inside (): "__get_str(x)" and its kind. */
 static const struct fmt_field *fmt_field_arg(struct fmt_check *fc, bool dynamic)
 {
@@ -452,10 +484,13 @@ static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
 		return UNBOUNDED;
 	}
 	if (IS("__print_hex") || IS("__print_hex_str")) {
+		const char *start;
+
 		expect(fc, TK_DELIM, "(");
 		fmt_array_source(fc);
-		if (fmt_expr(fc) > FMT_MAX_LEN)
-			fc->bad = true;
+		start = fc->tok;
+		if (fmt_expr(fc) >= FMT_MAX_LEN)
+			fmt_clamp(fc, start, fc->tok);
 		expect(fc, TK_DELIM, ")");
 		return UNBOUNDED;
 	}
@@ -471,9 +506,9 @@ static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
 		expect(fc, TK_DELIM, ")");
 		return UNBOUNDED;
 	}
+	/* Not __get_cpumask(): for an empty mask libtraceevent 1.7 allocates 3 GB. */
 	if (IS("__get_str") || IS("__get_rel_str") || IS("__get_bitmask") ||
-	    IS("__get_rel_bitmask") || IS("__get_cpumask") || IS("__get_rel_cpumask") ||
-	    IS("__get_dynamic_array") || IS("__get_rel_dynamic_array") ||
+	    IS("__get_rel_bitmask") || IS("__get_dynamic_array") || IS("__get_rel_dynamic_array") ||
 	    IS("__get_sockaddr") || IS("__get_sockaddr_rel")) {
 		fmt_field_arg(fc, true);
 		/* libtraceevent 1.7 rejects __get_dynamic_array(x)[i] anyway. */
@@ -729,11 +764,11 @@ static bool skip_str(const char **p, const char *end, const char *s)
  * The conversions of a printf format as libtraceevent splits it (parse_args()).
  * It hands each to vsnprintf() through a trace_seq that grows a page at a time
  * and formats everything again after each step: a width of 10^9 takes hours.
- * Widths, and precisions of numbers, may be at most FMT_MAX_WIDTH when written
- * and FMT_MAX_STAR when taken from an argument ('*') whose bound is known
- * (@bounds, or NULL for none).
+ * Widths, and precisions of numbers, may be at most FMT_MAX_WIDTH when written;
+ * those taken from an argument ('*') are clamped to FMT_MAX_STAR - 1 in @fc's
+ * print arguments (NULL: none allowed).
  */
-static bool printf_ok(const char *s, const char *end, const uint64_t *bounds, int nargs)
+static bool printf_ok(const char *s, const char *end, struct fmt_check *fc)
 {
 	bool precision, star_width, star_prec;
 	int arg = 0, stars;
@@ -767,10 +802,15 @@ static bool printf_ok(const char *s, const char *end, const uint64_t *bounds, in
 		/* Any other character ends the conversion and prints as ">c<". */
 		if (!strchr("pduixXos", *s++))
 			continue;
-		/* A width pads anything but %p; a precision pads numbers. */
-		if (s[-1] != 'p' && (star_width || (star_prec && s[-1] != 's')) &&
-		    (!bounds || arg >= nargs || bounds[arg] > FMT_MAX_STAR))
+		/*
+		 * A width pads anything but %p, a precision pads numbers; and a
+		 * negative one (an int) makes libtraceevent call vsnprintf() without
+		 * it, which then takes the next argument for a string pointer.
+		 */
+		if (s[-1] != 'p' && stars && (!fc || arg >= fc->nargs))
 			return false;
+		if (s[-1] != 'p' && stars && fc->bounds[arg] >= FMT_MAX_STAR)
+			fmt_clamp(fc, fc->arg_start[arg], fc->arg_end[arg]);
 		arg += stars + 1;
 	}
 	return true;
@@ -813,17 +853,21 @@ static bool fmt_print_ok(struct fmt_check *fc, const char *p, const char *end)
 	fmt_next(fc);
 	if (fc->type != TK_END && expect(fc, TK_DELIM, ",")) {
 		for (;;) {
+			const char *start = fc->tok;
 			uint64_t v = fmt_expr(fc);
 
-			if (fc->nargs < FMT_MAX_ARGS)
+			if (fc->nargs < FMT_MAX_ARGS) {
+				fc->arg_start[fc->nargs] = start;
+				fc->arg_end[fc->nargs] = fc->tok;
 				fc->bounds[fc->nargs++] = v;
+			}
 			if (fc->bad || !tok_is(fc, TK_DELIM, ","))
 				break;
 			fmt_next(fc);
 		}
 	}
-	ok = !fc->bad && fc->type == TK_END && printf_ok(text, text + strlen(text), fc->bounds,
-							 fc->nargs);
+	ok = !fc->bad && fc->type == TK_END && printf_ok(text, text + strlen(text), fc) &&
+		!fc->bad;
 	free(text);
 	return ok;
 }
@@ -918,54 +962,73 @@ found:
 }
 
 /*
- * How much of an event format libtraceevent may parse: all of it, the part before
- * "print fmt:" (the event then prints its raw fields), or nothing.
+ * What of an event format libtraceevent may parse: all of it (with lengths
+ * clamped), the part before "print fmt:" (the event then prints its raw
+ * fields), or nothing (NULL). The text is allocated; *out_len is its length.
  */
-static size_t fmt_usable(const char *text, size_t len)
+static char *fmt_usable(const char *text, size_t len, size_t *out_len)
 {
-	struct fmt_field *fields;
-	struct fmt_check fc = { 0 };
+	static const char open[] = "((", close[] = ") & " FMT_CLAMP ")";
+	struct fmt_check *fc;
 	const char *p = text, *end = text + len, *eol;
 	unsigned long id;
-	size_t i, ret = 0;
+	char *out = NULL, *o;
+	size_t i, keep = 0;
 	int blanks = 0;
 
 	for (i = 0; i < len; i++)
 		if (!isprint((unsigned char)text[i]) && text[i] != '\t' && text[i] != '\n')
-			return 0;
+			return NULL;
 	if (!skip_str(&p, end, "name: ") || p == end || !is_item_char(*p))
-		return 0;
+		return NULL;
 	while (p < end && is_item_char(*p))
 		p++;
 	if (!skip_str(&p, end, "\nID: ") || !digits(&p, end, &id) ||
 	    !skip_str(&p, end, "\nformat:\n"))
-		return 0;
-	fields = calloc(FMT_MAX_FIELDS, sizeof(*fields));
-	if (!fields)
-		return 0;
-	fc.fields = fields;
+		return NULL;
+	fc = calloc(1, sizeof(*fc));
+	if (!fc)
+		return NULL;
+	fc->fields = calloc(FMT_MAX_FIELDS, sizeof(*fc->fields));
+	if (!fc->fields)
+		goto out;
 	while (p < end && blanks < 2) {
 		eol = memchr(p, '\n', end - p);
 		if (!eol)
 			goto out;
-		if (eol == p) {
+		if (eol == p)
 			blanks++;
-		} else if (fc.nfields == FMT_MAX_FIELDS ||
-			   !fmt_field_ok(p, eol, &fields[fc.nfields])) {
+		else if (fc->nfields == FMT_MAX_FIELDS ||
+			 !fmt_field_ok(p, eol, &fc->fields[fc->nfields]))
 			goto out;
-		} else {
-			fields[fc.nfields++].common = !blanks;
-		}
+		else
+			fc->fields[fc->nfields++].common = !blanks;
 		p = eol + 1;
 	}
 	if (blanks < 2)
 		goto out;
-	ret = p - text;
-	if (skip_str(&p, end, "print fmt:") && fmt_print_ok(&fc, p, end))
-		ret = len;
+	keep = p - text;
+	if (skip_str(&p, end, "print fmt:") && fmt_print_ok(fc, p, end))
+		keep = len;
+	else
+		fc->nclamps = 0;
+	out = malloc(keep + fc->nclamps * (sizeof(open) + sizeof(close)) + 1);
+	if (!out)
+		goto out;
+	for (o = out, p = text, i = 0; i < (size_t)fc->nclamps; i++) {
+		o = mempcpy(o, p, fc->clamp_start[i] - p);
+		o = mempcpy(o, open, sizeof(open) - 1);
+		o = mempcpy(o, fc->clamp_start[i], fc->clamp_end[i] - fc->clamp_start[i]);
+		o = mempcpy(o, close, sizeof(close) - 1);
+		p = fc->clamp_end[i];
+	}
+	o = mempcpy(o, p, text + keep - p);
+	*o = '\0';
+	*out_len = o - out;
 out:
-	free(fields);
-	return ret;
+	free(fc->fields);
+	free(fc);
+	return out;
 }
 
 /*
@@ -990,7 +1053,7 @@ static char *printk_clean(const char *text, size_t len)
 			continue;
 		fmt = colon + 2;
 		fmt += fmt < eol && *fmt == '"';
-		if (eol - fmt < 3 || !printf_ok(fmt, eol, NULL, 0))
+		if (eol - fmt < 3 || !printf_ok(fmt, eol, NULL))
 			continue;
 		memcpy(o, p, eol - p);
 		o += eol - p;
@@ -1009,13 +1072,16 @@ static int parse_formats(struct ks_tdat *t, struct cursor *c, const char *system
 	for (i = 0; i < count; i++) {
 		uint64_t len = take_num(c, 8);
 		const uint8_t *text = take(c, len);
+		size_t usable_len;
+		char *usable;
 
 		if (!text)
 			return bad(err, "event format cut short");
 		/* An event this libtraceevent cannot parse prints as raw data: not fatal. */
-		len = fmt_usable((const char *)text, len);
-		if (len)
-			tep_parse_event(t->tep, (const char *)text, len, system);
+		usable = fmt_usable((const char *)text, len, &usable_len);
+		if (usable)
+			tep_parse_event(t->tep, usable, usable_len, system);
+		free(usable);
 	}
 	return 0;
 }
