@@ -174,18 +174,11 @@ static int latency_setup(struct latency_ctx *c)
 	struct ks_tracer_opts o = { .name = c->tracer, .function_trace = c->function_trace,
 				    .thresh_us = c->threshold >= 0 ? c->threshold : 0 };
 	char path[4200];
-	sigset_t mask;
 	int ret;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &c->old_mask);
-	c->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	c->sig_fd = ks_child_signalfd(&c->old_mask);
 	if (c->sig_fd < 0)
-		return ks_err_set(&c->err, -errno, "signalfd: %s", strerror(errno));
+		return ks_err_set(&c->err, c->sig_fd, "signalfd: %s", strerror(-c->sig_fd));
 	if (c->cmd) {
 		ret = ks_child_fork(&c->child, c->cmd, &c->old_mask, &c->err);
 		if (ret)

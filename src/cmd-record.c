@@ -375,7 +375,6 @@ static char *output_dir(const char *path)
 
 static int record_setup(struct record_ctx *c)
 {
-	sigset_t mask;
 	char *dir;
 	int i, ret;
 
@@ -406,15 +405,9 @@ static int record_setup(struct record_ctx *c)
 		return ks_err_set(&c->err, ret, "cannot write %s: %s", c->output, strerror(-ret));
 
 	/* From here on, signals arrive through signalfd: cleanup always runs. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &c->old_mask);
-	c->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	c->sig_fd = ks_child_signalfd(&c->old_mask);
 	if (c->sig_fd < 0)
-		return ks_err_set(&c->err, -errno, "signalfd: %s", strerror(errno));
+		return ks_err_set(&c->err, c->sig_fd, "signalfd: %s", strerror(-c->sig_fd));
 	if (c->cmd) {
 		ret = ks_child_fork(&c->child, c->cmd, &c->old_mask, &c->err);
 		if (ret)

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "kscope/evfast.h"
+#include "kscope/util.h"
 
 #define MAX_EVENT_ID	65536	/* common_type is 16 bits */
 #define MAX_END		(1 << 20)	/* fields beyond this make an event libtraceevent's */
@@ -114,11 +115,6 @@ struct spec {
 	int ls;			/* libtraceevent's length count: hh -2 ... ll 2; z: 3 */
 	char conv;
 };
-
-static const char digits2[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
 
 /* "000102...ff" */
 static const char hex2[] =
@@ -228,19 +224,7 @@ static char *put_int(char *o, const struct op *op, unsigned long long v)
 			v >>= 3;
 		} while (v);
 	} else {
-		while (v >= 100) {
-			unsigned int r = (unsigned int)(v % 100);
-
-			v /= 100;
-			t -= 2;
-			memcpy(t, digits2 + 2 * r, 2);
-		}
-		if (v >= 10) {
-			t -= 2;
-			memcpy(t, digits2 + 2 * v, 2);
-		} else {
-			*--t = (char)('0' + v);
-		}
+		t = ks_udec_back(t, v);
 	}
 	ndig = (int)(tmp + 24 - t);
 	/* Fast path: no width, no precision, no flags. */

@@ -86,30 +86,11 @@ void ks_printer_text(struct ks_printer *p, const char *text, size_t len)
 		ks_printer_flush(p);
 }
 
-static const char digits2[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
 static char *put_u64(char *out, unsigned long long v, int width, int zero)
 {
-	char tmp[24], *t = tmp + sizeof(tmp);
-	int n;
+	char tmp[24], *t = ks_udec_back(tmp + sizeof(tmp), v);
+	int n = (int)(tmp + sizeof(tmp) - t);
 
-	while (v >= 100) {
-		unsigned int r = (unsigned int)(v % 100);
-
-		v /= 100;
-		t -= 2;
-		memcpy(t, digits2 + 2 * r, 2);
-	}
-	if (v >= 10) {
-		t -= 2;
-		memcpy(t, digits2 + 2 * v, 2);
-	} else {
-		*--t = (char)('0' + v);
-	}
-	n = (int)(tmp + sizeof(tmp) - t);
 	while (n < width) {
 		*out++ = zero ? '0' : ' ';
 		width--;
@@ -122,9 +103,9 @@ static char *put_u64(char *out, unsigned long long v, int width, int zero)
 /* Exactly six digits, zero-padded: v < 1000000. */
 static char *put_6(char *o, unsigned int v)
 {
-	memcpy(o, digits2 + 2 * (v / 10000), 2);
-	memcpy(o + 2, digits2 + 2 * (v / 100 % 100), 2);
-	memcpy(o + 4, digits2 + 2 * (v % 100), 2);
+	memcpy(o, ks_digits2 + 2 * (v / 10000), 2);
+	memcpy(o + 2, ks_digits2 + 2 * (v / 100 % 100), 2);
+	memcpy(o + 4, ks_digits2 + 2 * (v % 100), 2);
 	return o + 6;
 }
 

@@ -345,6 +345,29 @@ void ks_outfile_discard(struct ks_outfile *o)
 	o->tmp[0] = '\0';
 }
 
+const char ks_digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+char *ks_udec_back(char *end, unsigned long long v)
+{
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		end -= 2;
+		memcpy(end, ks_digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, ks_digits2 + 2 * v, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
 uint64_t ks_now_ns(void)
 {
 	struct timespec ts;

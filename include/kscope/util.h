@@ -66,6 +66,11 @@ int ks_outfile_open(struct ks_outfile *o, const char *path);
 int ks_outfile_commit(struct ks_outfile *o);
 void ks_outfile_discard(struct ks_outfile *o);
 
+/* Decimal digits of @v written backwards, ending just before @end; returns the first. */
+char *ks_udec_back(char *end, unsigned long long v);
+/* The two-digit pairs "00".."99", for formatting numbers fast. */
+extern const char ks_digits2[201];
+
 uint64_t ks_now_ns(void);
 int ks_pid_alive(int pid);
 int ks_mkdir_p(const char *path, int mode);

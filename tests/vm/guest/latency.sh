@@ -2,11 +2,6 @@
 # user space: reading /proc/kallsyms holds locks with preemption off for a while.
 . /tests/lib.sh
 
-before=$(toplevel_state)
-same_state() {
-	now=$(toplevel_state)
-	[ "$now" = "$before" ] || { echo "top level changed:"; echo "$before" > b; echo "$now" > a; diff b a; return 1; }
-}
 load() { for i in 1 2 3; do cat /proc/kallsyms >/dev/null; done; }
 
 for t in irqsoff preemptoff preemptirqsoff; do

@@ -54,3 +54,10 @@ toplevel_state() {
 	ls $TRACEFS/instances
 	cat $TRACEFS/kprobe_events $TRACEFS/uprobe_events 2>/dev/null
 }
+
+# The top level as it was when the test file started, and a check against it.
+before=$(toplevel_state)
+same_state() {
+	now=$(toplevel_state)
+	[ "$now" = "$before" ] || { echo "top level changed:"; echo "$before" > b; echo "$now" > a; diff b a; return 1; }
+}

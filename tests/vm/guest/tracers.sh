@@ -2,11 +2,6 @@
 # uprobes. Files go back to the host for trace-cmd report.
 . /tests/lib.sh
 
-before=$(toplevel_state)
-same_state() {
-	now=$(toplevel_state)
-	[ "$now" = "$before" ] || { echo "top level changed:"; echo "$before" > b; echo "$now" > a; diff b a; return 1; }
-}
 
 test_expect_success "function tracer with -l: caller <- parent lines" '
 	$KSCOPE record -q -p function -l "vfs_read" -l "ksys_read" -o fn.dat -- cat /proc/version &&

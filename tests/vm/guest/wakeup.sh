@@ -2,11 +2,6 @@
 # when kscope is interrupted or killed.
 . /tests/lib.sh
 
-before=$(toplevel_state)
-same_state() {
-	now=$(toplevel_state)
-	[ "$now" = "$before" ] || { echo "top level changed:"; echo "$before" > b; echo "$now" > a; diff b a; return 1; }
-}
 
 test_expect_success "latency wakeup_rt measures a SCHED_FIFO task's wakeups" '
 	$KSCOPE latency wakeup_rt -- /bin/wakeup-rt 200 1000 >out && cat out &&
