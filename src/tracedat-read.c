@@ -461,40 +461,62 @@ static void fmt_symbols(struct fmt_check *fc)
 	} while (!fc->bad && tok_is(fc, TK_DELIM, ",") && (fmt_next(fc), true));
 }
 
+enum {
+	FN_FLAGS, FN_SYMBOLIC, FN_HEX, FN_ARRAY, FN_FIELD, FN_FIELD_LEN, FN_EXPECT, FN_SIZEOF,
+	FN_NUMBERS,
+};
+
+static const struct {
+	const char *name;
+	int kind;
+} fmt_funcs[] = {
+	{ "__print_flags", FN_FLAGS }, { "__print_symbolic", FN_SYMBOLIC },
+	{ "__print_hex", FN_HEX }, { "__print_hex_str", FN_HEX }, { "__print_array", FN_ARRAY },
+	/* Not __get_cpumask(): for an empty mask libtraceevent 1.7 allocates 3 GB. */
+	{ "__get_str", FN_FIELD }, { "__get_rel_str", FN_FIELD },
+	{ "__get_bitmask", FN_FIELD }, { "__get_rel_bitmask", FN_FIELD },
+	{ "__get_dynamic_array", FN_FIELD }, { "__get_rel_dynamic_array", FN_FIELD },
+	{ "__get_sockaddr", FN_FIELD }, { "__get_sockaddr_rel", FN_FIELD },
+	{ "__get_dynamic_array_len", FN_FIELD_LEN },
+	{ "__get_rel_dynamic_array_len", FN_FIELD_LEN },
+	{ "__builtin_expect", FN_EXPECT }, { "sizeof", FN_SIZEOF },
+	/* Print helpers of plugins that take only numbers (not __le16_to_cpup & co). */
+	{ "jbd2_dev_to_name", FN_NUMBERS }, { "jiffies_to_msecs", FN_NUMBERS },
+	{ "is_writable_pte", FN_NUMBERS }, { "xen_hypercall_name", FN_NUMBERS },
+};
+
+/* A call of @name, at its "("; the bound of its value. */
 static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
 {
-	/* Print helpers of plugins that take only numbers (not __le16_to_cpup & co). */
-	static const char *const number_funcs[] = {
-		"jbd2_dev_to_name", "jiffies_to_msecs", "is_writable_pte", "xen_hypercall_name",
-	};
+	const char *start;
 	uint64_t n, el;
 	size_t i;
 
-#define IS(s) (len == (int)strlen(s) && !memcmp(name, s, len))
-	if (IS("__print_flags") || IS("__print_symbolic")) {
-		bool flags = IS("__print_flags");
-
+	for (i = 0; i < KS_ARRAY_SIZE(fmt_funcs); i++)
+		if (len == (int)strlen(fmt_funcs[i].name) && !memcmp(name, fmt_funcs[i].name, len))
+			break;
+	if (i == KS_ARRAY_SIZE(fmt_funcs)) {
+		fc->bad = true;
+		return UNBOUNDED;
+	}
+	switch (fmt_funcs[i].kind) {
+	case FN_FLAGS:
+	case FN_SYMBOLIC:
 		expect(fc, TK_DELIM, "(");
 		fmt_expr(fc);
 		expect(fc, TK_DELIM, ",");
-		if (flags && expect(fc, TK_STR, NULL))
+		if (fmt_funcs[i].kind == FN_FLAGS && expect(fc, TK_STR, NULL))
 			expect(fc, TK_DELIM, ",");
 		fmt_symbols(fc);
-		expect(fc, TK_DELIM, ")");
-		return UNBOUNDED;
-	}
-	if (IS("__print_hex") || IS("__print_hex_str")) {
-		const char *start;
-
+		break;
+	case FN_HEX:
 		expect(fc, TK_DELIM, "(");
 		fmt_array_source(fc);
 		start = fc->tok;
 		if (fmt_expr(fc) >= FMT_MAX_LEN)
 			fmt_clamp(fc, start, fc->tok);
-		expect(fc, TK_DELIM, ")");
-		return UNBOUNDED;
-	}
-	if (IS("__print_array")) {
+		break;
+	case FN_ARRAY:
 		expect(fc, TK_DELIM, "(");
 		fmt_array_source(fc);
 		n = fmt_expr(fc);
@@ -503,32 +525,24 @@ static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
 		if ((el != 1 && el != 2 && el != 4 && el != 8) || sat_mul(n, el) > FMT_MAX_LEN)
 			fc->bad = true;
 		fmt_next(fc);
-		expect(fc, TK_DELIM, ")");
-		return UNBOUNDED;
-	}
-	/* Not __get_cpumask(): for an empty mask libtraceevent 1.7 allocates 3 GB. */
-	if (IS("__get_str") || IS("__get_rel_str") || IS("__get_bitmask") ||
-	    IS("__get_rel_bitmask") || IS("__get_dynamic_array") || IS("__get_rel_dynamic_array") ||
-	    IS("__get_sockaddr") || IS("__get_sockaddr_rel")) {
+		break;
+	case FN_FIELD:
 		fmt_field_arg(fc, true);
 		/* libtraceevent 1.7 rejects __get_dynamic_array(x)[i] anyway. */
 		if (tok_is(fc, TK_OP, "["))
 			fc->bad = true;
 		return UNBOUNDED;
-	}
-	if (IS("__get_dynamic_array_len") || IS("__get_rel_dynamic_array_len")) {
+	case FN_FIELD_LEN:
 		fmt_field_arg(fc, true);
 		return FMT_MAX_LEN - 1;
-	}
-	if (IS("__builtin_expect")) {
+	case FN_EXPECT:
 		expect(fc, TK_DELIM, "(");
 		n = fmt_expr(fc);
 		expect(fc, TK_DELIM, ",");
 		expect(fc, TK_ITEM, NULL);
 		expect(fc, TK_DELIM, ")");
 		return n;
-	}
-	if (IS("sizeof")) {
+	case FN_SIZEOF:
 		/* libtraceevent 1.7.1 frees twice on sizeof(int), sizeof(REC->x), ... */
 		expect(fc, TK_DELIM, "(");
 		if (!tok_is(fc, TK_ITEM, "long") && !tok_is(fc, TK_ITEM, "unsigned"))
@@ -536,21 +550,15 @@ static uint64_t fmt_call(struct fmt_check *fc, const char *name, int len)
 		fmt_next(fc);
 		expect(fc, TK_DELIM, ")");
 		return 8;
-	}
-	for (i = 0; i < KS_ARRAY_SIZE(number_funcs); i++)
-		if (IS(number_funcs[i]))
-			break;
-#undef IS
-	if (i == KS_ARRAY_SIZE(number_funcs)) {
-		fc->bad = true;
-		return UNBOUNDED;
-	}
-	expect(fc, TK_DELIM, "(");
-	for (;;) {
-		fmt_expr(fc);
-		if (fc->bad || !tok_is(fc, TK_DELIM, ","))
-			break;
-		fmt_next(fc);
+	default:
+		expect(fc, TK_DELIM, "(");
+		for (;;) {
+			fmt_expr(fc);
+			if (fc->bad || !tok_is(fc, TK_DELIM, ","))
+				break;
+			fmt_next(fc);
+		}
+		break;
 	}
 	expect(fc, TK_DELIM, ")");
 	return UNBOUNDED;
@@ -713,9 +721,10 @@ static uint64_t fmt_expr(struct fmt_check *fc)
 			 */
 			r = tok_number(fc);
 			fmt_next(fc);
-			if (!r || r > INT32_MAX || tok_is(fc, TK_OP, "*") || tok_is(fc, TK_OP, "/") ||
-			    tok_is(fc, TK_OP, "%") || tok_is(fc, TK_OP, "[") ||
-			    fc->type == TK_ITEM || tok_is(fc, TK_DELIM, "(")) {
+			if (!r || r > INT32_MAX || tok_is(fc, TK_OP, "*") ||
+			    tok_is(fc, TK_OP, "/") || tok_is(fc, TK_OP, "%") ||
+			    tok_is(fc, TK_OP, "[") || fc->type == TK_ITEM ||
+			    tok_is(fc, TK_DELIM, "(")) {
 				fc->bad = true;
 				break;
 			}
@@ -785,9 +794,11 @@ static bool printf_ok(const char *s, const char *end, struct fmt_check *fc)
 		stars = 0;
 		for (; s < end && strchr("#hlLzZ-.*0123456789", *s); s++) {
 			if (isdigit((unsigned char)*s)) {
-				for (v = 0; s < end && isdigit((unsigned char)*s); s++)
-					if ((v = v * 10 + (unsigned long)(*s - '0')) > FMT_MAX_WIDTH)
+				for (v = 0; s < end && isdigit((unsigned char)*s); s++) {
+					v = v * 10 + (unsigned long)(*s - '0');
+					if (v > FMT_MAX_WIDTH)
 						return false;
+				}
 				s--;
 			} else if (*s == '*') {
 				star_width |= !precision;
@@ -1436,6 +1447,25 @@ static void heap_down(struct ks_tdat *t, int i)
 	}
 }
 
+/*
+ * libtraceevent prints a field of size 0 ("char buf[]") as the rest of the record,
+ * size - offset bytes, which a record that ends before the field makes negative
+ * (a 4 GB copy). Such a record is corrupt: let it end at the field instead; the
+ * bytes up to there are in the page buffer (field offsets are checked).
+ */
+static int record_size(struct ks_tdat *t, struct tep_record *rec)
+{
+	struct tep_event *ev = tep_find_event_by_record(t->tep, rec);
+	struct tep_format_field *f;
+	int size = rec->size, i;
+
+	for (i = 0; ev && i < 2; i++)
+		for (f = i ? ev->format.fields : ev->format.common_fields; f; f = f->next)
+			if (!f->size && f->offset > size)
+				size = f->offset;
+	return size;
+}
+
 static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 {
 	struct tep_record *rec;
@@ -1457,7 +1487,8 @@ static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 		top = t->heap[0];
 		cpu = &t->cpus[top];
 		size = kbuffer_event_size(cpu->kbuf);
-		if (size >= 0 && (uint8_t *)cpu->event + size <= cpu->bufs[cpu->cur] + t->info.page_size)
+		if (size >= 0 &&
+		    (uint8_t *)cpu->event + size <= cpu->bufs[cpu->cur] + t->info.page_size)
 			break;
 		/* page_events_ok() rules this out; should it happen, drop the CPU. */
 		t->corrupt = -EBADMSG;
@@ -1473,6 +1504,7 @@ static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
 	rec->data = cpu->event;
 	rec->size = size;
 	rec->record_size = size;
+	rec->size = record_size(t, rec);
 	rec->missed_events = cpu->missed;
 	rec->offset = cpu->offset + (cpu->page - 1) * t->info.page_size +
 		((uint8_t *)cpu->event - cpu->bufs[cpu->cur]);

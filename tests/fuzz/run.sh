@@ -1,0 +1,178 @@
+#!/bin/bash
+# Build and run the libFuzzer targets (clang with -fsanitize=fuzzer,address,undefined).
+#
+#   tests/fuzz/run.sh build        build build-fuzz/fuzz-tracedat only
+#   tests/fuzz/run.sh smoke        (make fuzz-check) every seed once, then ~60 s of fuzzing
+#   tests/fuzz/run.sh long SECS    fuzz for SECS seconds on all CPUs
+#   tests/fuzz/run.sh repro FILE.. run the target once on each FILE
+#
+# Seeds live in tests/fuzz/seeds/ (never written to); the growing corpus, crash
+# artifacts and logs go to build-fuzz/. Output is TAP, ending with "N passed, M failed".
+# CC (default: clang, then clang-14) and FUZZ_SMOKE_SECS (default 60) can be overridden.
+set -u
+
+SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+FUZZ_DIR=$SRC_DIR/tests/fuzz
+OUT=$SRC_DIR/build-fuzz
+BIN=$OUT/fuzz-tracedat
+SEEDS=$FUZZ_DIR/seeds
+CORPUS=$OUT/corpus-tracedat
+DICT=$FUZZ_DIR/tracedat.dict
+ARTIFACTS=$OUT/artifacts/
+SOURCES="src/tracedat-read.c src/evprint.c src/util.c"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# libtraceevent leaks small strings on some formats: not ours (same list as asan-check).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRC_DIR/tests/lsan.supp:print_suppressions=0}
+
+passed=0
+failed=0
+n=0
+
+ok() {
+	n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"
+}
+
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"
+}
+
+finish() {
+	echo "1..$n"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+}
+
+find_cc() {
+	local c
+
+	for c in ${CC:-} clang clang-14; do
+		if command -v "$c" >/dev/null && "$c" --version 2>/dev/null | grep -q clang; then
+			echo "$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# SOURCES plus src/NAME.c for every "kscope/NAME.h" they include, transitively
+# (evprint.c's helpers come and go; kscope's modules are one header, one file).
+module_sources() {
+	local todo="$SOURCES" seen="" f h m
+
+	while [ -n "$todo" ]; do
+		set -- $todo
+		f=$1
+		shift
+		todo="$*"
+		case " $seen " in *" $f "*) continue ;; esac
+		seen="$seen $f"
+		for h in $(sed -n 's|^#include "kscope/\([a-z0-9_-]*\)\.h".*|\1|p' "$SRC_DIR/$f"); do
+			todo="$todo include/kscope/$h.h"
+			m=src/$h.c
+			[ -f "$SRC_DIR/$m" ] && todo="$todo $m"
+		done
+	done
+	for f in $seen; do
+		case $f in *.c) echo "$f" ;; esac
+	done
+}
+
+build() {
+	local cc flags libs src f
+
+	cc=$(find_cc) || { echo "# no clang found (Debian: apt-get install clang libclang-rt-14-dev)"; return 1; }
+	flags=$(pkg-config --cflags libtraceevent libtracefs) || return 1
+	libs=$(pkg-config --libs libtraceevent libtracefs) || return 1
+	mkdir -p "$OUT" "$CORPUS" "$ARTIFACTS" || return 1
+	# Rebuild only when a source, a header or this script is newer than the binary.
+	if [ -x "$BIN" ] && [ -z "$(cd "$SRC_DIR" && find $(module_sources) include/kscope \
+		"$FUZZ_DIR"/*.c "$FUZZ_DIR"/run.sh -newer "$BIN" 2>/dev/null)" ]; then
+		return 0
+	fi
+	src=""
+	for f in $(module_sources); do
+		src="$src $SRC_DIR/$f"
+	done
+	# No KS_HAVE_TRACECMD: only kscope's own v6 reader is under test.
+	"$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+		-I"$SRC_DIR/include" -D_GNU_SOURCE $flags \
+		-o "$BIN.tmp" "$FUZZ_DIR/fuzz-tracedat.c" $src $libs &&
+	mv "$BIN.tmp" "$BIN"
+}
+
+# One run of the target on one file (libFuzzer runs a file argument exactly once).
+run_one() {
+	"$BIN" -rss_limit_mb=2048 -timeout=30 "$1" >"$OUT/one.log" 2>&1
+}
+
+check_seeds() {
+	local f
+
+	for f in "$SEEDS"/*; do
+		[ -f "$f" ] || continue
+		if run_one "$f"; then
+			ok "seed $(basename "$f")"
+		else
+			sed 's/^/# /' "$OUT/one.log" | tail -n 40
+			not_ok "seed $(basename "$f")"
+		fi
+	done
+}
+
+# fuzz SECS JOBS: fuzz the corpus dir (new inputs land there) starting from the seeds.
+fuzz() {
+	local secs=$1 jobs=$2 log=$OUT/fuzz.log rc
+
+	echo "# fuzzing for $secs s with $jobs job(s); log: $log"
+	# -fork runs the workers and stops at the first crash (artifact in $ARTIFACTS).
+	"$BIN" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len=131072 \
+		-print_final_stats=1 -artifact_prefix="$ARTIFACTS" -dict="$DICT" \
+		$([ "$jobs" -gt 1 ] && echo "-fork=$jobs") "$CORPUS" "$SEEDS" >"$log" 2>&1
+	rc=$?
+	grep -E '^(#[0-9]+:? *(DONE|pulse|cov)|stat::number_of_executed_units|stat::average_exec_per_sec)' \
+		"$log" | tail -n 3 | sed 's/^/# /'
+	if [ $rc = 0 ] && ! grep -q -E '^==[0-9]+==ERROR|runtime error:' "$log"; then
+		ok "fuzz-tracedat for $secs s"
+	else
+		grep -E -A 30 '^==[0-9]+==ERROR|runtime error:|Test unit written' "$log" | head -n 60 |
+			sed 's/^/# /'
+		not_ok "fuzz-tracedat for $secs s (crash input in $ARTIFACTS)"
+	fi
+}
+
+mode=${1:-smoke}
+case $mode in
+build)
+	build
+	exit
+	;;
+smoke)
+	if build; then ok "build fuzz-tracedat"; else not_ok "build fuzz-tracedat"; finish; fi
+	check_seeds
+	fuzz "${FUZZ_SMOKE_SECS:-60}" 1
+	finish
+	;;
+long)
+	secs=${2:-600}
+	if build; then ok "build fuzz-tracedat"; else not_ok "build fuzz-tracedat"; finish; fi
+	check_seeds
+	fuzz "$secs" "${FUZZ_JOBS:-$(nproc)}"
+	finish
+	;;
+repro)
+	shift
+	build || exit 1
+	for f in "$@"; do
+		if "$BIN" -rss_limit_mb=2048 -timeout=30 "$f"; then ok "$f"; else not_ok "$f"; fi
+	done
+	finish
+	;;
+*)
+	sed -n '2,11p' "$0"
+	exit 2
+	;;
+esac
