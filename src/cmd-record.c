@@ -60,7 +60,7 @@ static const struct ks_opt record_opts[] = {
 	{ 'C', "clock", "CLOCK", "trace clock: local, global, mono, perf, ... (see kscope check)" },
 	{ 'o', "output", "FILE", "output file (default trace.dat)" },
 	{ OPT_DURATION, "duration", "SECS", "stop after this long (also: 500ms, 2m)" },
-	{ 'q', "quiet", NULL, "no status line and no summary" },
+	{ 'q', "quiet", NULL, "no status line and no summary (warnings about lost events stay)" },
 	{ 0 },
 };
 
