@@ -29,14 +29,14 @@ enum {
 static const struct ks_opt flame_opts[] = {
 	{ 'i', "input", "FILE", "folded stacks to read (default, or '-': standard input)" },
 	{ 'o', "output", "FILE", "write to FILE (default, or '-': standard output)" },
-	{ OPT_FORMAT, "format", "svg|folded", "an interactive SVG flame graph (default) or folded stacks" },
+	{ OPT_FORMAT, "format", "svg|folded", "an interactive SVG (default) or folded stacks" },
 	{ OPT_TITLE, "title", "TEXT", "the graph's title (default: Flame Graph)" },
 	{ OPT_SUBTITLE, "subtitle", "TEXT", "a second line under the title" },
 	{ OPT_REVERSE, "reverse", NULL, "reverse every stack: leaf functions at the root" },
 	{ OPT_INVERTED, "inverted", NULL, "icicle graph: the root at the top, stacks grow down" },
-	{ OPT_MINWIDTH, "minwidth", "PX|N%", "leave out frames under PX pixels (default 0.1) or N%" },
+	{ OPT_MINWIDTH, "minwidth", "PX|N%", "leave out frames under PX pixels (0.1) or N%" },
 	{ OPT_COLORS, "colors", "PALETTE", "hot (default), mem, io, wakeup or chain" },
-	{ OPT_KERNEL_ONLY, "kernel-only", NULL, "keep only the kernel frames (names ending in _[k])" },
+	{ OPT_KERNEL_ONLY, "kernel-only", NULL, "keep only kernel frames (names ending in _[k])" },
 	{ OPT_USER_ONLY, "user-only", NULL, "keep only the frames that are not kernel frames" },
 	{ OPT_DIFF, "diff", "BASE", "differential graph: how the input changed from BASE" },
 	{ OPT_NORMALIZE, "normalize", NULL, "with --diff: scale BASE to the input's total first" },
@@ -205,8 +205,8 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 			break;
 		case OPT_FORMAT:
 			if (strcmp(st.optarg, "svg") && strcmp(st.optarg, "folded")) {
-				fprintf(stderr, "kscope flame: unknown --format '%s' (svg or folded)\n",
-					st.optarg);
+				fprintf(stderr, "kscope flame: unknown --format '%s' "
+					"(svg or folded)\n", st.optarg);
 				goto out;
 			}
 			a->folded = !strcmp(st.optarg, "folded");
@@ -228,16 +228,16 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 			break;
 		case OPT_MINWIDTH:
 			if (ks_flame_parse_minwidth(st.optarg, &a->fo)) {
-				fprintf(stderr, "kscope flame: bad --minwidth '%s' (pixels such as 0.5, "
-					"or a percentage such as 1%%)\n", st.optarg);
+				fprintf(stderr, "kscope flame: bad --minwidth '%s' (pixels "
+					"such as 0.5, or a percentage such as 1%%)\n", st.optarg);
 				goto out;
 			}
 			a->svg_only = "--minwidth";
 			break;
 		case OPT_COLORS:
 			if (ks_flame_parse_palette(st.optarg, &a->fo.palette)) {
-				fprintf(stderr, "kscope flame: unknown --colors '%s' (hot, mem, io, "
-					"wakeup or chain)\n", st.optarg);
+				fprintf(stderr, "kscope flame: unknown --colors '%s' (hot, "
+					"mem, io, wakeup or chain)\n", st.optarg);
 				goto out;
 			}
 			a->svg_only = "--colors";

@@ -373,7 +373,8 @@ static int add_frame(struct svg *g, const char *name, unsigned int depth, uint64
 		     const struct ks_stacks_weight *w, struct rgb c)
 {
 	struct ks_buf *b = &g->b;
-	double x = XPAD + off * g->scale, width = w->total * g->scale, y = frame_y(g, depth);
+	double x = XPAD + (double)off * g->scale, y = frame_y(g, depth);
+	double width = (double)w->total * g->scale;
 	int64_t d;
 	int ret;
 
@@ -386,7 +387,8 @@ static int add_frame(struct svg *g, const char *name, unsigned int depth, uint64
 	if (!ret)
 		ret = add_count(b, w->total);
 	if (!ret)
-		ret = ks_buf_addf(b, " %s, %.2f%%", g->countname, 100.0 * w->total / g->total);
+		ret = ks_buf_addf(b, " %s, %.2f%%", g->countname,
+				  100.0 * (double)w->total / (double)g->total);
 	if (!ret && g->diff && depth == 0) {
 		ret = ks_buf_add(b, "; base ", 7);
 		if (!ret)
@@ -400,7 +402,7 @@ static int add_frame(struct svg *g, const char *name, unsigned int depth, uint64
 					    : -(int64_t)(w->base_self - w->self);
 		if (!ret)
 			ret = ks_buf_addf(b, "; self %+lld, %+.2f%%", (long long)d,
-					  100.0 * (double)d / g->total);
+					  100.0 * (double)d / (double)g->total);
 	}
 	if (!ret)
 		ret = ks_buf_addf(b, ")</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
@@ -692,6 +694,7 @@ int ks_flame_write_svg(const struct ks_stacks *s, const struct ks_flame_opts *o,
 {
 	struct ks_stacks_weight root = { 0 };
 	struct ks_buf countname = { 0 };
+	struct rgb c;
 	struct svg g = { 0 };
 	const char *title, *bg1 = "#eeeeee", *bg2 = "#eeeeb0";
 	unsigned int width = o->width ? o->width : 1200;
@@ -736,19 +739,24 @@ int ks_flame_write_svg(const struct ks_stacks *s, const struct ks_flame_opts *o,
 		title = o->inverted ? "Icicle Graph" : "Flame Graph";
 
 	ret = ks_buf_addf(&g.b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-			  "<svg version=\"1.1\" width=\"%u\" height=\"%.0f\" viewBox=\"0 0 %u %.0f\" "
-			  "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
-			  "<!-- Flame graph drawn by kscope flame. Hover for details, click to zoom, "
-			  "Ctrl-F to search. -->\n"
-			  "<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" "
-			  "x2=\"0\"><stop stop-color=\"%s\" offset=\"5%%\"/><stop stop-color=\"%s\" "
-			  "offset=\"95%%\"/></linearGradient></defs>\n"
-			  "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n"
-			  "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n"
-			  "<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%.0f\" "
-			  "fill=\"url(#background)\"/>\n<text id=\"title\" x=\"%u\" y=\"%.0f\">",
-			  width, g.height, width, g.height, bg1, bg2, style, script, width,
-			  g.height, width / 2, FONT_SIZE * 2);
+			  "<svg version=\"1.1\" width=\"%u\" height=\"%.0f\" "
+			  "viewBox=\"0 0 %u %.0f\" onload=\"init(evt)\" "
+			  "xmlns=\"http://www.w3.org/2000/svg\">\n"
+			  "<!-- Flame graph drawn by kscope flame. Hover for details, "
+			  "click to zoom, Ctrl-F to search. -->\n",
+			  width, g.height, width, g.height);
+	if (!ret)
+		ret = ks_buf_addf(&g.b, "<defs><linearGradient id=\"background\" y1=\"0\" "
+				  "y2=\"1\" x1=\"0\" x2=\"0\"><stop stop-color=\"%s\" "
+				  "offset=\"5%%\"/><stop stop-color=\"%s\" offset=\"95%%\"/>"
+				  "</linearGradient></defs>\n"
+				  "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n"
+				  "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n"
+				  "<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%.0f\" "
+				  "fill=\"url(#background)\"/>\n"
+				  "<text id=\"title\" x=\"%u\" y=\"%.0f\">",
+				  bg1, bg2, style, script, width, g.height,
+				  width / 2, FONT_SIZE * 2);
 	if (!ret)
 		ret = add_xml(&g.b, title, strlen(title), SIZE_MAX);
 	if (!ret)
@@ -771,16 +779,17 @@ int ks_flame_write_svg(const struct ks_stacks *s, const struct ks_flame_opts *o,
 				  "<g id=\"frames\" data-total=\"%llu\" data-width=\"%u\" "
 				  "data-xpad=\"%.0f\" data-charw=\"%.2f\" data-countname=\"%s\">\n",
 				  XPAD, g.height - g.ypad2 / 2, XPAD, FONT_SIZE * 2,
-				  width - XPAD - 110, FONT_SIZE * 2, width - XPAD - 16, FONT_SIZE * 2,
-				  width - XPAD, g.height - g.ypad2 / 2, (unsigned long long)g.total,
-				  width, XPAD, CHAR_W, g.countname);
+				  width - XPAD - 110, FONT_SIZE * 2,
+				  width - XPAD - 16, FONT_SIZE * 2,
+				  width - XPAD, g.height - g.ypad2 / 2,
+				  (unsigned long long)g.total, width, XPAD, CHAR_W, g.countname);
 	if (ret)
 		goto out_nomem;
 
 	root.total = g.total;
 	root.base_total = ks_stacks_base_total(s);
-	ret = add_frame(&g, "all", 0, 0, &root,
-			g.diff ? (struct rgb){ 255, 255, 255 } : palette_color(o->palette, "all", 0));
+	c = g.diff ? (struct rgb){ 255, 255, 255 } : palette_color(o->palette, "all", 0);
+	ret = add_frame(&g, "all", 0, 0, &root, c);
 	if (!ret)
 		ret = ks_stacks_walk(s, draw, &g);
 	if (!ret)

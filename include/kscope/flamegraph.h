@@ -16,7 +16,7 @@ enum ks_flame_palette {
 	KS_FLAME_MEM,		/* memory: greens */
 	KS_FLAME_IO,		/* I/O, off-CPU: blues */
 	KS_FLAME_WAKEUP,	/* wakeups: aqua */
-	KS_FLAME_CHAIN,		/* off-CPU blue, then waker frames (after "--" or "_[w]") aqua */
+	KS_FLAME_CHAIN,		/* off-CPU blue, waker frames (after "--", or "_[w]") aqua */
 };
 
 struct ks_flame_opts {

@@ -24,9 +24,9 @@ struct ks_stacks *ks_stacks_new(void);
 void ks_stacks_free(struct ks_stacks *s);
 
 /*
- * Add one stack of @n frames, @frames[0] the outermost (root side), with @weight.
- * The profiler calls this. -EINVAL for n == 0, -EOVERFLOW if the profile's total
- * would no longer fit in 64 bits, -ENOMEM.
+ * Add one stack of @n frames, @frames[0] the outermost (root side), with @weight;
+ * a NULL frame counts as "". The profiler calls this. -EINVAL for n == 0,
+ * -EOVERFLOW if the profile's total would no longer fit in 64 bits, -ENOMEM.
  */
 int ks_stacks_add(struct ks_stacks *s, const char *const *frames, size_t n, uint64_t weight,
 		  struct ks_err *err);
@@ -53,19 +53,20 @@ struct ks_folded_report {
 int ks_stacks_parse_folded(struct ks_stacks *s, const char *text, size_t len,
 			   struct ks_folded_report *rep, struct ks_err *err);
 
-/* Weights of one node; all zero if the stack is not in the profile. */
+/* Weights of one node. */
 struct ks_stacks_weight {
 	uint64_t total, self;
 	uint64_t base_total, base_self;
 };
 
+/* The weights of the stack @frames (root first); -ENOENT, weights all zero, if absent. */
 int ks_stacks_lookup(const struct ks_stacks *s, const char *const *frames, size_t n,
 		     struct ks_stacks_weight *w);
 uint64_t ks_stacks_total(const struct ks_stacks *s);
 uint64_t ks_stacks_base_total(const struct ks_stacks *s);
 /* Nodes in the trie, not counting the root. */
 size_t ks_stacks_count(const struct ks_stacks *s);
-/* Whether base weights differ from the weights by construction (diff or two-count input). */
+/* Whether it is differential: made by ks_stacks_diff, add_diff or two-count lines. */
 int ks_stacks_is_diff(const struct ks_stacks *s);
 
 /* Whether @name is a kernel frame: it ends in "_[k]". */
