@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Symbols for profiles. Kernel addresses resolve through a kallsyms text (the one
+ * stored in the recording, so a file symbolizes on another machine); user addresses
+ * through the ELF files the process mapped: .symtab/.dynsym (libelf), separate
+ * debuginfo found by build-id or .gnu_debuglink under <symfs>/usr/lib/debug, and
+ * file:line plus inline frames from DWARF (libdw). Every binary is opened once and
+ * every answer is cached: results stay valid until ks_syms_free().
+ */
+#ifndef KSCOPE_SYMBOLS_H
+#define KSCOPE_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kscope/util.h"
+
+struct ks_syms;
+struct ks_dso;
+
+/* One function at an address; several when calls were inlined there. */
+struct ks_sym_line {
+	const char *func;		/* NULL if unknown */
+	const char *file;		/* source file, NULL without line information */
+	unsigned int line;		/* 0 if unknown */
+};
+
+struct ks_sym {
+	unsigned int nlines;		/* 0: unresolved */
+	/*
+	 * Innermost first: lines[0] is the (possibly inlined) function the address is
+	 * in, with the address's own file:line; lines[nlines - 1] is the real function
+	 * of the symbol table. lines[i + 1].file/line is where lines[i] was inlined.
+	 */
+	const struct ks_sym_line *lines;
+	uint64_t offset;		/* from the start of the real function's symbol */
+};
+
+struct ks_syms_opts {
+	const char *symfs;		/* root the binaries and debuginfo are under; NULL: "/" */
+	bool no_lines;			/* symbol tables only: skip DWARF (faster) */
+};
+
+int ks_syms_new(struct ks_syms **out, const struct ks_syms_opts *o, struct ks_err *err);
+void ks_syms_free(struct ks_syms *s);
+
+/*
+ * Kernel symbols from text in /proc/kallsyms format ("ffffffff81000000 T _stext",
+ * module symbols ending in "\t[module]"). Replaces any loaded before. A text with
+ * only zero addresses (kptr_restrict) loads nothing: lookups then fail.
+ */
+int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len);
+/* -ENOENT if @addr is in no known symbol. *module: the module's name, or NULL. */
+int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const char **module);
+
+/*
+ * A binary as a process mapped it: @path as in /proc/PID/maps (looked up under
+ * symfs), @build_id its GNU build-id (NULL/0 if unknown; when known, a file whose
+ * build-id differs is not used, and debuginfo is searched by it). Opened on first
+ * use, once per (path, build-id). NULL only for -ENOMEM.
+ */
+struct ks_dso *ks_syms_dso(struct ks_syms *s, const char *path, const uint8_t *build_id,
+			   size_t build_id_len);
+/*
+ * Resolve @file_offset, the instruction's offset in the file (the mapping's pgoff +
+ * ip - mapping start). -ENOENT if no symbol covers it; other -errno if the binary
+ * could not be read (see ks_syms_dso_status).
+ */
+int ks_syms_dso_lookup(struct ks_syms *s, struct ks_dso *d, uint64_t file_offset,
+		       struct ks_sym *out);
+/*
+ * Why a binary gives no symbols: 0 and NULL when it was read; otherwise -errno and
+ * one line for the user ("not found under SYMFS", "build-id differs", "stripped, no
+ * debuginfo found", ...). Opens the binary if it was not yet.
+ */
+int ks_syms_dso_status(struct ks_syms *s, struct ks_dso *d, const char **why);
+/* The path as mapped, and its base name. */
+const char *ks_syms_dso_name(const struct ks_dso *d);
+const char *ks_syms_dso_basename(const struct ks_dso *d);
+
+#endif
