@@ -21,7 +21,7 @@ DESTDIR		?=
 MANDIR		?= $(PREFIX)/share/man
 
 COMMA		:= ,
-PKGS		:= libtracefs libtraceevent libdw libelf
+PKGS		:= libtracefs libtraceevent libdw libelf zlib
 WARN		:= -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
 CFLAGS		?= -O2 -g
 KS_CFLAGS	:= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -pthread
@@ -32,8 +32,9 @@ ifeq ($(filter deps demo check clean distclean help man-check,$(MAKECMDGOALS)),)
 PC_MISSING := $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo ok),,$(p)))
 ifneq ($(strip $(PC_MISSING)),)
 $(error missing development package(s) for: $(PC_MISSING); install them with `make deps` \
-(Debian: libtracefs-dev libtraceevent-dev libdw-dev libelf-dev$(if $(CROSS_COMPILE),$(COMMA) \
-for the target: dpkg --add-architecture ARCH and the same packages with :ARCH)))
+(Debian: libtracefs-dev libtraceevent-dev libdw-dev libelf-dev zlib1g-dev$(if \
+$(CROSS_COMPILE),$(COMMA) for the target: dpkg --add-architecture ARCH and the same \
+packages with :ARCH)))
 endif
 endif
 
@@ -106,10 +107,61 @@ $(BUILD)/tests/loadgen: tests/lib/loadgen.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -o $@ $<
 
+# DWARF unwinding fixture (never sanitized, no frame pointers: only CFI finds its
+# callers); the -nocfi twin has its CFI in .debug_frame only, for the debuginfo tests,
+# and is not PIE, to cover ET_EXEC too.
+$(BUILD)/tests/unwfix: tests/lib/unwfix.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -fomit-frame-pointer -Wall -o $@ $<
+
+$(BUILD)/tests/unwfix-nocfi: tests/lib/unwfix.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -fomit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
+		-no-pie -fno-pie -Wall -o $@ $<
+
+$(BUILD)/tests/test-unwind: $(BUILD)/tests/unwfix $(BUILD)/tests/unwfix-nocfi
+
+# Drives the pprof and speedscope writers from a text description of samples.
+$(BUILD)/tests/profwrite: tests/lib/profwrite.c $(BUILD)/libkscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KS_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkscope.a $(KS_LDLIBS)
+
+# Symbolization fixture: with DWARF; -dyn exports its functions (.dynsym). symfs.stamp
+# lays out stripped copies under fake symfs roots: debuginfo found by build-id
+# (symfs-bid), by .gnu_debuglink next to it, in .debug/ and in /usr/lib/debug/<dir>
+# (symfs-link), or not at all, with a non-ELF file and a directory (symfs-none).
+$(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn: tests/lib/symfix.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wl,--build-id $(if $(filter %-dyn,$@),-rdynamic) -o $@ $<
+
+$(BUILD)/tests/symfs.stamp: $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn
+	set -e; t=$(BUILD)/tests; \
+	id=$$(LC_ALL=C readelf -n $$t/symfix | sed -n 's/.*Build ID: *//p'); test -n "$$id"; \
+	bid=$$t/symfs-bid/usr/lib/debug/.build-id/$$(echo $$id | cut -c1-2); \
+	rm -rf $$t/symfs-bid $$t/symfs-link $$t/symfs-none; \
+	mkdir -p $$t/symfs-bid/usr/bin $$bid $$t/symfs-link/usr/bin $$t/symfs-link/srv \
+		$$t/symfs-link/opt/.debug $$t/symfs-link/usr/lib/debug/usr/bin \
+		$$t/symfs-none/usr/bin/adir; \
+	objcopy --only-keep-debug $$t/symfix $$t/symfix.debug; \
+	strip --strip-all -o $$t/symfix.stripped $$t/symfix; \
+	cp $$t/symfix.stripped $$t/symfs-bid/usr/bin/symfix; \
+	cp $$t/symfix.debug $$bid/$$(echo $$id | cut -c3-).debug; \
+	objcopy --add-gnu-debuglink=$$t/symfix.debug $$t/symfix.stripped $$t/symfix.link; \
+	for d in usr/bin srv opt; do cp $$t/symfix.link $$t/symfs-link/$$d/symfix; done; \
+	cp $$t/symfix.debug $$t/symfs-link/srv/symfix.debug; \
+	cp $$t/symfix.debug $$t/symfs-link/opt/.debug/symfix.debug; \
+	cp $$t/symfix.debug $$t/symfs-link/usr/lib/debug/usr/bin/symfix.debug; \
+	cp $$t/symfix.stripped $$t/symfs-none/usr/bin/symfix; \
+	strip --strip-all -o $$t/symfs-none/usr/bin/symfix-dyn $$t/symfix-dyn; \
+	cp tests/lib/symfix.c $$t/symfs-none/usr/bin/notelf; \
+	touch $@
+
+$(BUILD)/tests/test-symbols: $(BUILD)/tests/symfs.stamp
+
 unit: $(UNIT_BINS)
 	prove -e '' $(UNIT_BINS)
 
-tcheck: all $(BUILD)/tests/loadgen
+tcheck: all $(BUILD)/tests/loadgen $(BUILD)/tests/profwrite
 	prove -f tests/t/t*.sh
 
 # AddressSanitizer + UBSan build: unit tests and the report/parser tests.

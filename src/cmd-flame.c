@@ -9,6 +9,10 @@
 #include "kscope/cmds.h"
 #include "kscope/flamegraph.h"
 #include "kscope/opts.h"
+#include "kscope/pprof.h"
+#include "kscope/prof.h"
+#include "kscope/proffold.h"
+#include "kscope/speedscope.h"
 #include "kscope/stacks.h"
 #include "kscope/util.h"
 
@@ -24,12 +28,25 @@ enum {
 	OPT_USER_ONLY,
 	OPT_DIFF,
 	OPT_NORMALIZE,
+	OPT_PID,
+	OPT_COMM,
+	OPT_SYMFS,
+	OPT_STATE,
+	OPT_ON_CPU,
+	OPT_OFF_CPU,
+	OPT_PER_PID,
+	OPT_SRCLINE,
+	OPT_NO_INLINE,
 };
 
+enum flame_format { FMT_SVG, FMT_FOLDED, FMT_PPROF, FMT_SPEEDSCOPE };
+
 static const struct ks_opt flame_opts[] = {
-	{ 'i', "input", "FILE", "folded stacks to read (default, or '-': standard input)" },
+	{ 'i', "input", "FILE", "a kscope profile, or folded stacks (default, or '-': "
+	  "standard input)" },
 	{ 'o', "output", "FILE", "write to FILE (default, or '-': standard output)" },
-	{ OPT_FORMAT, "format", "svg|folded", "an interactive SVG (default) or folded stacks" },
+	{ OPT_FORMAT, "format", "FORMAT", "svg (default), folded, pprof (gzipped profile.proto) "
+	  "or speedscope (JSON); the last two need a profile" },
 	{ OPT_TITLE, "title", "TEXT", "the graph's title (default: Flame Graph)" },
 	{ OPT_SUBTITLE, "subtitle", "TEXT", "a second line under the title" },
 	{ OPT_REVERSE, "reverse", NULL, "reverse every stack: leaf functions at the root" },
@@ -40,16 +57,29 @@ static const struct ks_opt flame_opts[] = {
 	{ OPT_USER_ONLY, "user-only", NULL, "keep only the frames that are not kernel frames" },
 	{ OPT_DIFF, "diff", "BASE", "differential graph: how the input changed from BASE" },
 	{ OPT_NORMALIZE, "normalize", NULL, "with --diff: scale BASE to the input's total first" },
+	{ OPT_PID, "pid", "PID", "profiles: only this process; repeat for more" },
+	{ OPT_COMM, "comm", "NAME", "profiles: only threads with this name; repeat for more" },
+	{ OPT_ON_CPU, "on-cpu", NULL, "profiles: only on-CPU samples (default: all there are)" },
+	{ OPT_OFF_CPU, "off-cpu", NULL, "profiles: only off-CPU stacks (weights in microseconds)" },
+	{ OPT_STATE, "state", "LETTERS", "off-CPU: only threads blocked in these states, e.g. "
+	  "D or SD (S sleeping, D uninterruptible, R preempted, I idle)" },
+	{ OPT_SYMFS, "symfs", "DIR", "profiles: look for binaries and debuginfo under DIR (a "
+	  "board's root filesystem)" },
+	{ OPT_PER_PID, "per-pid", NULL, "profiles: root frames 'comm-PID' instead of 'comm'" },
+	{ OPT_SRCLINE, "srcline", NULL, "profiles: frames named 'func (file.c:LINE)'" },
+	{ OPT_NO_INLINE, "no-inline", NULL, "profiles: leave out inlined functions' frames" },
 	{ 0 },
 };
 
 static const struct ks_cmd_help flame_help = {
 	.name = "flame",
 	.usage = "[-i FILE] [-o FILE] [--format svg|folded] [options]",
-	.summary = "Draw an interactive SVG flame graph from folded stacks (\"a;b;c 12\", as\n"
-		   "stackcollapse-*.pl write them), or write the stacks back folded and sorted.\n"
-		   "With --diff, a differential graph: widths from the input, red where a frame\n"
-		   "grew since BASE, blue where it shrank.",
+	.summary = "Draw an interactive SVG flame graph from a kscope profile (symbolized\n"
+		   "now) or from folded stacks (\"a;b;c 12\", as stackcollapse-*.pl write them),\n"
+		   "or write folded stacks, pprof or speedscope. On-CPU samples count one each;\n"
+		   "off-CPU stacks count microseconds blocked, and so does everything when a\n"
+		   "profile has both. With --diff, a differential graph: widths from the input,\n"
+		   "red where a frame grew since BASE, blue where it shrank.",
 	.opts = flame_opts,
 };
 
@@ -57,11 +87,29 @@ struct flame_args {
 	const char *input;
 	const char *output;
 	const char *base;
-	int folded;
+	enum flame_format format;
 	unsigned int flags;
 	int normalize;
 	const char *svg_only;		/* an option that only applies to SVG output */
+	const char *profile_only;	/* an option that only applies to profiles */
 	struct ks_flame_opts fo;
+	/* profiles */
+	int *pids, npids;
+	const char **comms;
+	int ncomms;
+	bool on_cpu, off_cpu;
+	unsigned int fold_flags;
+	struct ks_prof_opts po;
+};
+
+/* What a profile is turned into: stacks, or samples for pprof / speedscope. */
+struct flame_sink {
+	struct ks_stacks *stacks;
+	struct ks_proffold *fold;
+	struct ks_pprof *pprof;
+	struct ks_speedscope *speedscope;
+	bool in_us;			/* stack weights in microseconds, else samples */
+	bool used_profile;
 };
 
 static const char *input_name(const char *path)
@@ -97,33 +145,212 @@ static int read_fd(int fd, char **data, size_t *len)
 	return 0;
 }
 
+static bool is_recording(const char *data, size_t len)
+{
+	return len >= 3 && data[0] == 0x17 && data[1] == 0x08 && data[2] == 0x44;
+}
+
+static bool file_is_recording(const char *path)
+{
+	char magic[3];
+	FILE *f = fopen(path, "re");
+	bool yes;
+
+	if (!f)
+		return false;
+	yes = fread(magic, 1, 3, f) == 3 && is_recording(magic, 3);
+	fclose(f);
+	return yes;
+}
+
+static bool sample_wanted(const struct flame_args *a, const struct ks_prof_sample *smp)
+{
+	int i;
+
+	if ((smp->offcpu && a->on_cpu) || (!smp->offcpu && a->off_cpu))
+		return false;
+	for (i = 0; i < a->npids && a->pids[i] != smp->pid; i++)
+		;
+	if (a->npids && i == a->npids)
+		return false;
+	for (i = 0; i < a->ncomms && strcmp(a->comms[i], smp->comm); i++)
+		;
+	return !a->ncomms || i < a->ncomms;
+}
+
+static int sink_sample(const struct flame_args *a, const struct ks_prof_info *in,
+		       struct flame_sink *k, const struct ks_prof_sample *smp,
+		       struct ks_prof_loc *scratch, struct ks_err *err)
+{
+	struct ks_prof_sample f = *smp;
+	uint64_t w = 1;
+	unsigned int i;
+
+	if (k->stacks) {
+		if (k->in_us && (smp->offcpu || in->event_clock[smp->event]))
+			w = (smp->weight + 500) / 1000;
+		else if (k->in_us)
+			w = in->freq ? 1000000 / in->freq : smp->weight;
+		return w ? ks_proffold_add(k->fold, k->stacks, smp, w, err) : 0;
+	}
+	/* pprof and speedscope see the frames --kernel-only / --user-only keep. */
+	if (a->flags & (KS_STACKS_KERNEL_ONLY | KS_STACKS_USER_ONLY)) {
+		bool kern = a->flags & KS_STACKS_KERNEL_ONLY;
+
+		f.nlocs = 0;
+		f.locs = scratch;
+		for (i = 0; i < smp->nlocs; i++)
+			if (smp->locs[i].kernel == kern)
+				scratch[f.nlocs++] = smp->locs[i];
+		if (!f.nlocs)
+			return 0;
+	}
+	return k->pprof ? ks_pprof_add(k->pprof, &f, err) : ks_speedscope_add(k->speedscope, &f, err);
+}
+
+/* The sample type pprof gets: what the weights of the samples kept measure. */
+static int sink_pprof_new(const struct ks_prof_info *in, bool on, bool off, struct ks_pprof **pp,
+			  struct ks_err *err)
+{
+	uint64_t period = in->freq ? 1000000000ull / in->freq : in->period;
+
+	if (off && !on)
+		return ks_pprof_new(pp, "off_cpu", "nanoseconds", 0, err);
+	if (off)
+		return ks_pprof_new(pp, "wall", "nanoseconds", 0, err);
+	if (in->nevents && in->event_clock[0])
+		return ks_pprof_new(pp, "cpu", "nanoseconds", period, err);
+	return ks_pprof_new(pp, in->nevents ? in->event[0] : "samples", "count", in->period, err);
+}
+
+static void warn_missing(struct ks_prof *p, const char *name)
+{
+	const char *path, *why;
+	unsigned int i;
+
+	for (i = 0; !ks_prof_missing(p, i, &path, &why); i++)
+		if (i < 8)
+			fprintf(stderr, "kscope flame: %s: no symbols for %s: %s\n", name, path, why);
+	if (i > 8)
+		fprintf(stderr, "kscope flame: %s: %u more binaries without symbols\n", name, i - 8);
+}
+
+/* Read a kscope profile (from @path, or from @data already read) into @k. */
+static int load_recording(const struct flame_args *a, const char *path, const char *data,
+			  size_t len, struct flame_sink *k, struct ks_err *err)
+{
+	const char *name = input_name(path);
+	bool progress = isatty(STDERR_FILENO), on, off;
+	const struct ks_prof_info *in;
+	struct ks_prof_loc *scratch = NULL;
+	struct ks_prof_sample smp;
+	struct ks_prof *p = NULL;
+	uint64_t done, total, last = 0, kept = 0;
+	int ret;
+
+	ret = data ? ks_prof_open_mem(data, len, &a->po, &p, err) :
+		     ks_prof_open(path, &a->po, &p, err);
+	if (ret) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return ks_err_set(err, ret == -ENOMEM ? ret : -EINVAL, "%s: %s", name, msg);
+	}
+	in = ks_prof_info(p);
+	off = in->offcpu_event >= 0 && !a->on_cpu;
+	on = in->nevents > (in->offcpu_event >= 0) && !a->off_cpu;
+	if (!on && !off) {
+		ret = ks_err_set(err, -EINVAL, "%s: no %s samples in this profile", name,
+				 a->on_cpu ? "on-CPU" : "off-CPU");
+		goto out;
+	}
+	k->used_profile = true;
+	if (k->stacks) {
+		k->in_us = off;
+		k->fold = ks_proffold_new(a->fold_flags);
+		if (!k->fold) {
+			ret = ks_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	} else if (a->format == FMT_PPROF && !k->pprof) {
+		ret = sink_pprof_new(in, on, off, &k->pprof, err);
+		if (ret)
+			goto out;
+	}
+	scratch = calloc(1024, sizeof(*scratch));
+	if (!scratch) {
+		ret = ks_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ks_prof_progress(p, &done, &total);
+	progress &= total > (32u << 20);
+	while ((ret = ks_prof_next(p, &smp)) > 0) {
+		if (!sample_wanted(a, &smp))
+			continue;
+		kept++;
+		ret = sink_sample(a, in, k, &smp, scratch, err);
+		if (ret)
+			goto out;
+		if (progress && !(kept & 1023)) {
+			ks_prof_progress(p, &done, &total);
+			if (done * 100 / total != last) {
+				last = done * 100 / total;
+				fprintf(stderr, "\rkscope flame: reading %s: %llu%%\033[K", name,
+					(unsigned long long)last);
+			}
+		}
+	}
+	if (progress)
+		fprintf(stderr, "\r\033[K");
+	if (ret < 0) {
+		ks_prof_progress(p, &done, &total);
+		ks_err_set(err, -EINVAL, "%s: corrupted at %llu bytes into its samples", name,
+			   (unsigned long long)done);
+		goto out;
+	}
+	if (ks_prof_stats(p)->lost)
+		fprintf(stderr, "kscope flame: %s: %llu samples were lost while recording\n", name,
+			(unsigned long long)ks_prof_stats(p)->lost);
+	warn_missing(p, name);
+	if (!kept)
+		ret = ks_err_set(err, -EINVAL, "%s: no samples left after the filters", name);
+out:
+	free(scratch);
+	ks_prof_close(p);
+	return ret;
+}
+
 /*
- * Read a stack profile from @path ('-' or NULL: standard input). Folded text is
- * the only format so far; profile recordings will be recognised here too, so that
- * every input goes through this one function. -EINVAL for bad input.
+ * Read a stack profile from @path ('-' or NULL: standard input): a kscope profile
+ * (symbolized now) or folded text. -EINVAL for bad input.
  */
-static int load_profile(const char *path, struct ks_stacks **out, struct ks_err *err)
+static int load_profile(const struct flame_args *a, const char *path, struct flame_sink *k,
+			struct ks_err *err)
 {
 	const char *name = input_name(path);
 	struct ks_folded_report rep;
-	struct ks_stacks *s = NULL;
 	char *data = NULL;
 	size_t len = 0;
 	int ret;
 
-	*out = NULL;
+	if (path && strcmp(path, "-") && file_is_recording(path))
+		return load_recording(a, path, NULL, 0, k, err);
 	if (!path || !strcmp(path, "-"))
 		ret = read_fd(0, &data, &len);
 	else
 		ret = ks_read_file(path, &data, &len);
 	if (ret)
 		return ks_err_set(err, ret, "cannot read %s: %s", name, strerror(-ret));
-	s = ks_stacks_new();
-	if (!s) {
-		ret = ks_err_set(err, -ENOMEM, "out of memory");
+	if (is_recording(data, len)) {
+		ret = load_recording(a, path, data, len, k, err);
 		goto out_free;
 	}
-	ret = ks_stacks_parse_folded(s, data, len, &rep, err);
+	if (!k->stacks) {
+		ret = ks_err_set(err, -EINVAL, "%s: folded stacks have no addresses: pprof and "
+				 "speedscope need a kscope profile", name);
+		goto out_free;
+	}
+	ret = ks_stacks_parse_folded(k->stacks, data, len, &rep, err);
 	if (ret)
 		goto out_free;
 	if (rep.bad) {
@@ -136,17 +363,35 @@ static int load_profile(const char *path, struct ks_stacks **out, struct ks_err 
 				 (unsigned long long)rep.first_bad, rep.why, more);
 		goto out_free;
 	}
-	if (!ks_stacks_total(s)) {
+	if (!ks_stacks_total(k->stacks))
 		ret = ks_err_set(err, -EINVAL, "%s: no stacks with samples (expected folded "
 				 "lines such as 'main;f;g 12')", name);
-		goto out_free;
-	}
-	*out = s;
-	s = NULL;
 out_free:
-	ks_stacks_free(s);
 	free(data);
 	return ret;
+}
+
+/* Stacks of @path for SVG and folded output. */
+static int load_stacks(const struct flame_args *a, const char *path, struct ks_stacks **out,
+		       bool *used_profile, bool *in_us, struct ks_err *err)
+{
+	struct flame_sink k = { 0 };
+	int ret;
+
+	*out = NULL;
+	k.stacks = ks_stacks_new();
+	if (!k.stacks)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	ret = load_profile(a, path, &k, err);
+	ks_proffold_free(k.fold);
+	if (ret) {
+		ks_stacks_free(k.stacks);
+		return ret;
+	}
+	*used_profile |= k.used_profile;
+	*in_us |= k.in_us;
+	*out = k.stacks;
+	return 0;
 }
 
 /* Filters, reverse and the differential merge: the profile to write. */
@@ -204,12 +449,78 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 			a->output = st.optarg;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(st.optarg, "svg") && strcmp(st.optarg, "folded")) {
-				fprintf(stderr, "kscope flame: unknown --format '%s' "
-					"(svg or folded)\n", st.optarg);
+			if (!strcmp(st.optarg, "svg")) {
+				a->format = FMT_SVG;
+			} else if (!strcmp(st.optarg, "folded")) {
+				a->format = FMT_FOLDED;
+			} else if (!strcmp(st.optarg, "pprof")) {
+				a->format = FMT_PPROF;
+			} else if (!strcmp(st.optarg, "speedscope")) {
+				a->format = FMT_SPEEDSCOPE;
+			} else {
+				fprintf(stderr, "kscope flame: unknown --format '%s' (svg, folded, "
+					"pprof or speedscope)\n", st.optarg);
 				goto out;
 			}
-			a->folded = !strcmp(st.optarg, "folded");
+			break;
+		case OPT_PID: {
+			int pid, *np;
+
+			if (ks_parse_int(st.optarg, &pid) || pid < 0) {
+				fprintf(stderr, "kscope flame: bad --pid '%s'\n", st.optarg);
+				goto out;
+			}
+			np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
+			if (!np)
+				goto out;
+			a->pids = np;
+			a->pids[a->npids++] = pid;
+			a->profile_only = "--pid";
+			break;
+		}
+		case OPT_COMM: {
+			const char **nc = realloc(a->comms, (a->ncomms + 1) * sizeof(*nc));
+
+			if (!nc)
+				goto out;
+			a->comms = nc;
+			a->comms[a->ncomms++] = st.optarg;
+			a->profile_only = "--comm";
+			break;
+		}
+		case OPT_ON_CPU:
+			a->on_cpu = true;
+			a->profile_only = "--on-cpu";
+			break;
+		case OPT_OFF_CPU:
+			a->off_cpu = true;
+			a->profile_only = "--off-cpu";
+			break;
+		case OPT_STATE:
+			if (!*st.optarg || strspn(st.optarg, "SDRITtXZP") != strlen(st.optarg)) {
+				fprintf(stderr, "kscope flame: bad --state '%s' (letters of S, D, R, "
+					"I, T)\n", st.optarg);
+				goto out;
+			}
+			a->po.states = st.optarg;
+			a->profile_only = "--state";
+			break;
+		case OPT_SYMFS:
+			a->po.symfs = st.optarg;
+			a->profile_only = "--symfs";
+			break;
+		case OPT_PER_PID:
+			a->fold_flags |= KS_PROFFOLD_PID;
+			a->profile_only = "--per-pid";
+			break;
+		case OPT_SRCLINE:
+			a->fold_flags |= KS_PROFFOLD_SRCLINE;
+			a->profile_only = "--srcline";
+			break;
+		case OPT_NO_INLINE:
+			a->fold_flags |= KS_PROFFOLD_NO_INLINE;
+			a->po.no_lines = true;
+			a->profile_only = "--no-inline";
 			break;
 		case OPT_TITLE:
 			a->fo.title = st.optarg;
@@ -276,8 +587,19 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 		fprintf(stderr, "kscope flame: --normalize needs --diff BASE\n");
 		goto out;
 	}
-	if (a->folded && a->svg_only) {
+	if (a->format != FMT_SVG && a->svg_only) {
 		fprintf(stderr, "kscope flame: %s only applies to --format svg\n", a->svg_only);
+		goto out;
+	}
+	if (a->on_cpu && a->off_cpu) {
+		fprintf(stderr, "kscope flame: --on-cpu and --off-cpu exclude each other (without "
+			"either, a profile's on- and off-CPU stacks are drawn together)\n");
+		goto out;
+	}
+	if (a->format >= FMT_PPROF && (a->base || (a->flags & KS_STACKS_REVERSE) ||
+				       (a->fold_flags & (KS_PROFFOLD_PID | KS_PROFFOLD_SRCLINE)))) {
+		fprintf(stderr, "kscope flame: --diff, --reverse, --per-pid and --srcline apply "
+			"to svg and folded output\n");
 		goto out;
 	}
 	if (a->base && !strcmp(a->base, "-") && (!a->input || !strcmp(a->input, "-"))) {
@@ -291,28 +613,56 @@ out:
 	return ret;
 }
 
+/* A profile straight to pprof or speedscope (no stack trie in between). */
+static int write_samples(const struct flame_args *a, int fd, struct ks_err *err)
+{
+	struct flame_sink k = { 0 };
+	int ret = 0;
+
+	if (a->format == FMT_SPEEDSCOPE)
+		ret = ks_speedscope_new(&k.speedscope, a->fo.title ? a->fo.title :
+					input_name(a->input), err);
+	if (!ret)
+		ret = load_profile(a, a->input, &k, err);
+	if (!ret && k.pprof)
+		ret = ks_pprof_write(k.pprof, fd, err);
+	else if (!ret)
+		ret = ks_speedscope_write(k.speedscope, fd, err);
+	ks_pprof_free(k.pprof);
+	ks_speedscope_free(k.speedscope);
+	return ret;
+}
+
 int ks_cmd_flame(int argc, char **argv)
 {
 	struct ks_stacks *cur = NULL, *base = NULL;
 	struct ks_err err = { "" };
 	struct ks_outfile out;
 	struct flame_args a;
+	bool used_profile = false, in_us = false;
 	int ret, fd = STDOUT_FILENO, to_file, rc = KS_EXIT_USAGE;
 
 	ret = parse_args(&a, argc, argv);
 	if (ret >= 0)
-		return ret;
+		goto out_args;
 	to_file = a.output && strcmp(a.output, "-");
 
 	/* Unreadable or malformed input is bad input (2); only running out of memory is not. */
-	ret = load_profile(a.input, &cur, &err);
-	if (!ret && a.base)
-		ret = load_profile(a.base, &base, &err);
-	if (!ret)
-		ret = prepare(&a, &cur, &base, &err);
-	if (ret) {
-		rc = ret == -ENOMEM ? KS_EXIT_FAIL : KS_EXIT_USAGE;
-		goto out_err;
+	if (a.format < FMT_PPROF) {
+		ret = load_stacks(&a, a.input, &cur, &used_profile, &in_us, &err);
+		if (!ret && a.base)
+			ret = load_stacks(&a, a.base, &base, &used_profile, &in_us, &err);
+		if (!ret && a.profile_only && !used_profile)
+			ret = ks_err_set(&err, -EINVAL, "%s only applies to kscope profiles, not to "
+					 "folded stacks", a.profile_only);
+		if (!ret)
+			ret = prepare(&a, &cur, &base, &err);
+		if (ret) {
+			rc = ret == -ENOMEM ? KS_EXIT_FAIL : KS_EXIT_USAGE;
+			goto out_err;
+		}
+		if (in_us && !a.fo.countname)
+			a.fo.countname = "us";
 	}
 
 	rc = KS_EXIT_FAIL;
@@ -324,10 +674,12 @@ int ks_cmd_flame(int argc, char **argv)
 		}
 		fd = out.fd;
 	}
-	if (a.folded)
+	if (a.format == FMT_FOLDED)
 		ret = ks_stacks_write_folded(cur, fd, &err);
-	else
+	else if (a.format == FMT_SVG)
 		ret = ks_flame_write_svg(cur, &a.fo, fd, &err);
+	else
+		ret = write_samples(&a, fd, &err);
 	if (to_file) {
 		if (ret) {
 			ks_outfile_discard(&out);
@@ -338,8 +690,11 @@ int ks_cmd_flame(int argc, char **argv)
 					   strerror(-ret));
 		}
 	}
-	if (ret)
+	if (ret) {
+		if (a.format >= FMT_PPROF && ret != -ENOMEM && ret != -ENOSPC && ret != -EIO)
+			rc = KS_EXIT_USAGE;
 		goto out_err;
+	}
 	rc = KS_EXIT_OK;
 	goto out_free;
 
@@ -348,5 +703,9 @@ out_err:
 out_free:
 	ks_stacks_free(cur);
 	ks_stacks_free(base);
-	return rc;
+	ret = rc;
+out_args:
+	free(a.pids);
+	free(a.comms);
+	return ret;
 }

@@ -424,7 +424,7 @@ static int record_setup(struct record_ctx *c)
 	free(dir);
 	if (ret)
 		return ret;
-	return ks_tdat_writer_new(&c->writer, c->out.fd, c->tracefs, &c->sel, c->ncpus,
+	return ks_tdat_writer_new(&c->writer, c->out.fd, c->tracefs, &c->sel, NULL, c->ncpus,
 				  ks_rec_page_size(c->rec), &c->err);
 }
 

@@ -18,6 +18,7 @@ static const struct ks_command commands[] = {
 	{ "report", ks_cmd_report, "decode a trace.dat (kscope's or trace-cmd's v6/v7)" },
 	{ "stream", ks_cmd_stream, "decode events live to stdout" },
 	{ "latency", ks_cmd_latency, "worst irqs-off/preempt-off/wakeup latency with its trace" },
+	{ "profile", ks_cmd_profile, "sample call stacks (on-CPU, off-CPU) with perf_event" },
 	{ "flame",  ks_cmd_flame,  "draw an interactive SVG flame graph from folded stacks" },
 	{ "reset",  ks_cmd_reset,  "remove what a killed kscope left in tracefs" },
 };

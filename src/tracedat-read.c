@@ -72,6 +72,9 @@ struct ks_tdat {
 	char *uname;
 	char *writer;
 	struct ks_buf cpustats;
+	char *kallsyms;		/* kept for symbolizing profiles */
+	size_t kallsyms_len;
+	struct ks_buf kopts;	/* kscope's own options: u16 id, u32 size, data */
 	struct tdat_cpu *cpus;
 	int *heap;		/* CPUs with a pending event, min-heap by ts */
 	int heap_n;
@@ -220,7 +223,13 @@ static int parse_options(struct ks_tdat *t, struct cursor *c, struct ks_err *err
 			break;
 		case KS_TDAT_OPT_BUFFER:
 			/* Extra instances (trace-cmd -B): only the main buffer is read. */
+			break;
 		default:
+			if (id >= KS_TDAT_OPT_KSCOPE_CMDLINE && (ks_buf_add_u16(&t->kopts, id) ||
+			    ks_buf_add_u32(&t->kopts, size) || ks_buf_add(&t->kopts, data, size))) {
+				free(data);
+				return bad(err, "out of memory");
+			}
 			break;
 		}
 		free(data);
@@ -323,7 +332,9 @@ static int parse_v6(struct ks_tdat *t, struct ks_err *err)
 		return bad(err, "kallsyms cut short");
 	if (len)
 		tep_parse_kallsyms(t->tep, text);
-	free(text);
+	free(t->kallsyms);
+	t->kallsyms = text;
+	t->kallsyms_len = len;
 	len = take_num(&c, 4);
 	text = take_str(&c, len);
 	if (!text)
@@ -861,6 +872,31 @@ const struct ks_tdat_info *ks_tdat_info(struct ks_tdat *t)
 	return &t->info;
 }
 
+const char *ks_tdat_kallsyms(struct ks_tdat *t, size_t *len)
+{
+	*len = t->kallsyms_len;
+	return t->kallsyms;
+}
+
+const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size)
+{
+	const char *p = t->kopts.data, *end = p + t->kopts.len;
+	uint16_t oid;
+	uint32_t osize;
+
+	while (p && end - p >= 6) {
+		memcpy(&oid, p, 2);
+		memcpy(&osize, p + 2, 4);
+		if (oid == id) {
+			*size = osize;
+			return p + 6;
+		}
+		p += 6 + osize;
+	}
+	*size = 0;
+	return NULL;
+}
+
 uint64_t ks_tdat_cpu_size(struct ks_tdat *t, int cpu)
 {
 	return cpu >= 0 && cpu < t->info.ncpus ? t->cpus[cpu].size : 0;
@@ -947,6 +983,8 @@ void ks_tdat_close(struct ks_tdat *t)
 	free(t->heap);
 	free(t->uname);
 	free(t->writer);
+	free(t->kallsyms);
+	ks_buf_free(&t->kopts);
 	ks_buf_free(&t->cpustats);
 	free(t);
 }

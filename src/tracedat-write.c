@@ -96,7 +96,8 @@ static int add_ftrace_formats(struct ks_buf *b, const char *tracefs)
 	return ret;
 }
 
-static int add_event_formats(struct ks_buf *b, const char *tracefs, const struct ks_evsel *ev)
+static int add_event_formats(struct ks_buf *b, const char *tracefs, const struct ks_evsel *ev,
+			     const struct ks_tdat_synth *synth)
 {
 	const char **systems;
 	char path[4096];
@@ -105,7 +106,14 @@ static int add_event_formats(struct ks_buf *b, const char *tracefs, const struct
 	systems = ks_evsel_systems(ev, &nsys);
 	if (!systems)
 		return -ENOMEM;
-	ret = ks_buf_add_u32(b, nsys);
+	ret = ks_buf_add_u32(b, nsys + (synth ? 1 : 0));
+	if (!ret && synth) {
+		ret = ks_buf_add(b, synth->system, strlen(synth->system) + 1) ?:
+			ks_buf_add_u32(b, synth->n);
+		for (i = 0; !ret && i < synth->n; i++)
+			ret = ks_buf_add_u64(b, strlen(synth->formats[i])) ?:
+				ks_buf_add(b, synth->formats[i], strlen(synth->formats[i]));
+	}
 	for (s = 0; !ret && s < nsys; s++) {
 		uint32_t count = 0;
 
@@ -125,7 +133,7 @@ static int add_event_formats(struct ks_buf *b, const char *tracefs, const struct
 }
 
 /* The kernel's long size, from the width of "commit" in header_page. */
-static int kernel_long_size(const char *tracefs)
+int ks_tdat_kernel_long_size(const char *tracefs)
 {
 	char path[4096], *text, *p;
 	int size = (int)sizeof(long);
@@ -140,9 +148,43 @@ static int kernel_long_size(const char *tracefs)
 	return size;
 }
 
+/*
+ * header_page with the data field sized for @page_size: the kernel's text says its
+ * own sub-buffer size, which pages kscope writes itself need not have.
+ */
+static int add_header_page(struct ks_buf *b, const char *path, int page_size)
+{
+	char *text, *data, *size, *end;
+	size_t len;
+	long off;
+	int ret;
+
+	ret = ks_read_file(path, &text, &len);
+	if (ret)
+		return ret;
+	data = strstr(text, "char data;");
+	off = data && (data = strstr(data, "offset:")) ? strtol(data + 7, NULL, 10) : -1;
+	size = data ? strstr(data, "size:") : NULL;
+	end = size ? size + 5 + strspn(size + 5, "0123456789") : NULL;
+	if (off > 0 && off < page_size && end && end > size + 5) {
+		struct ks_buf t = { 0 };
+
+		ret = ks_buf_add(&t, text, size + 5 - text) ?:
+			ks_buf_addf(&t, "%ld", page_size - off) ?:
+			ks_buf_add(&t, end, len - (end - text));
+		if (!ret)
+			ret = ks_buf_add_u64(b, t.len) ?: ks_buf_add(b, t.data, t.len);
+		ks_buf_free(&t);
+	} else {
+		ret = ks_buf_add_u64(b, len) ?: ks_buf_add(b, text, len);
+	}
+	free(text);
+	return ret;
+}
+
 int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
-		       const struct ks_evsel *events, int ncpus, int page_size,
-		       struct ks_err *err)
+		       const struct ks_evsel *events, const struct ks_tdat_synth *synth,
+		       int ncpus, int page_size, struct ks_err *err)
 {
 	static const char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g',
 				      '6', '\0' };
@@ -160,14 +202,14 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 	w->page_size = page_size;
 	w->tracefs = strdup(tracefs);
 	b = &w->head;
-	lsize = (uint8_t)kernel_long_size(tracefs);
+	lsize = (uint8_t)ks_tdat_kernel_long_size(tracefs);
 	ret = ks_buf_add(b, magic, sizeof(magic)) ?: ks_buf_add(b, &endian, 1) ?:
 		ks_buf_add(b, &lsize, 1) ?: ks_buf_add_u32(b, page_size);
 	if (ret)
 		goto out_nomem;
 
 	snprintf(path, sizeof(path), "%s/events/header_page", tracefs);
-	ret = ks_buf_add(b, "header_page", 12) ?: add_file_u64(b, path);
+	ret = ks_buf_add(b, "header_page", 12) ?: add_header_page(b, path, page_size);
 	if (!ret) {
 		snprintf(path, sizeof(path), "%s/events/header_event", tracefs);
 		ret = ks_buf_add(b, "header_event", 13) ?: add_file_u64(b, path);
@@ -176,7 +218,7 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 		ks_err_set(err, ret, "cannot read %s: %s", path, strerror(-ret));
 		goto out_free;
 	}
-	ret = add_ftrace_formats(b, tracefs) ?: add_event_formats(b, tracefs, events);
+	ret = add_ftrace_formats(b, tracefs) ?: add_event_formats(b, tracefs, events, synth);
 	if (ret) {
 		ks_err_set(err, ret, "cannot read event formats: %s", strerror(-ret));
 		goto out_free;

@@ -13,6 +13,7 @@ int ks_cmd_stream(int argc, char **argv);
 int ks_cmd_reset(int argc, char **argv);
 int ks_cmd_latency(int argc, char **argv);
 int ks_cmd_flame(int argc, char **argv);
+int ks_cmd_profile(int argc, char **argv);
 
 /* Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input. */
 enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2 };

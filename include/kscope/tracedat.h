@@ -27,6 +27,7 @@ enum ks_tdat_option {
 	KS_TDAT_OPT_CPUCOUNT = 8,
 	KS_TDAT_OPT_VERSION = 9,
 	KS_TDAT_OPT_KSCOPE_CMDLINE = 0x7F00,
+	KS_TDAT_OPT_KSCOPE_PROFILE = 0x7F01,	/* a profile's settings, "key=value" lines */
 };
 
 /* --- writer --- */
@@ -39,9 +40,25 @@ struct ks_tdat_writer;
  * reserves that much space in @fd so that a full disk later still leaves room
  * for the header.
  */
+/*
+ * Event formats that no kernel has: a system of kscope's own (profile samples).
+ * Formats are complete format texts with their IDs.
+ */
+struct ks_tdat_synth {
+	const char *system;
+	const char *const *formats;
+	int n;
+};
+
+/*
+ * @synth may be NULL. @page_size may differ from the kernel's sub-buffer size when
+ * the pages are written by kscope (profiles): header_page is adjusted to match.
+ */
 int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
-		       const struct ks_evsel *events, int ncpus, int page_size,
-		       struct ks_err *err);
+		       const struct ks_evsel *events, const struct ks_tdat_synth *synth,
+		       int ncpus, int page_size, struct ks_err *err);
+/* The traced kernel's long size (4 or 8), from header_page. */
+int ks_tdat_kernel_long_size(const char *tracefs);
 int ks_tdat_writer_add_option(struct ks_tdat_writer *w, uint16_t id, const void *data,
 			      uint32_t size);
 /* Per-CPU data comes from spool fds whose size is a multiple of the page size. */
@@ -80,6 +97,10 @@ int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err);
 int ks_tdat_open_mem(const void *data, size_t size, struct ks_tdat **out, struct ks_err *err);
 struct tep_handle *ks_tdat_tep(struct ks_tdat *t);
 const struct ks_tdat_info *ks_tdat_info(struct ks_tdat *t);
+/* The kallsyms text stored in the file (NULL if none; NUL-terminated). */
+const char *ks_tdat_kallsyms(struct ks_tdat *t, size_t *len);
+/* A kscope option (id >= 0x7F00) of a v6 file, or NULL. */
+const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size);
 /* Bytes of event data stored for @cpu (for progress and --stat). */
 uint64_t ks_tdat_cpu_size(struct ks_tdat *t, int cpu);
 

@@ -116,7 +116,7 @@ int main(void)
 
 	snprintf(path, sizeof(path), "%s/out.dat", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	ret = ks_tdat_writer_new(&w, fd, dir, &sel, 2, PAGE, &err);
+	ret = ks_tdat_writer_new(&w, fd, dir, &sel, NULL, 2, PAGE, &err);
 	ok(!ret, "writer created: %s", ret ? err.msg : "ok");
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_TRACECLOCK, "[local] global", 15);
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_CPUSTAT, "CPU: 0\noverrun: 7\n", 19);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * speedscope output: resolved samples as speedscope's JSON file format
+ * (https://www.speedscope.app/file-format-schema.json), for https://speedscope.app
+ * and `speedscope FILE`.
+ *
+ * One "sampled" profile per process, named "comm (pid)" (the latest comm of the
+ * process's main thread, else that of the first thread seen) and ordered by pid; the
+ * file opens on the heaviest. Samples keep their order (the "Time Order" view), consecutive
+ * samples of a process with the same stack merged; stacks are root first, as
+ * speedscope wants, weights in nanoseconds; each profile spans [0, its total weight],
+ * the axis speedscope lays the samples out on.
+ *
+ * Frames are shared by all profiles and deduplicated by (name, file, line). An
+ * inlined function is a frame of its own. Names follow ks_profout_name; kernel
+ * frames end in " [k]". A frame's file is the source file when known, else the
+ * binary's path; its line only comes with a source file.
+ */
+#ifndef KSCOPE_SPEEDSCOPE_H
+#define KSCOPE_SPEEDSCOPE_H
+
+#include "kscope/prof.h"
+#include "kscope/util.h"
+
+struct ks_speedscope;
+
+/* @name: the name speedscope shows for the file, e.g. "kscope cpu profile". */
+int ks_speedscope_new(struct ks_speedscope **out, const char *name, struct ks_err *err);
+/* -ENOMEM; -EOVERFLOW if a process's total weight passes UINT64_MAX. */
+int ks_speedscope_add(struct ks_speedscope *w, const struct ks_prof_sample *s,
+		      struct ks_err *err);
+/* The JSON to @fd (which may be a pipe). Can be called again after more adds. */
+int ks_speedscope_write(struct ks_speedscope *w, int fd, struct ks_err *err);
+void ks_speedscope_free(struct ks_speedscope *w);
+
+#endif

@@ -1,0 +1,1142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Symbols for profiles: kernel addresses through a kallsyms text, user addresses
+ * through the ELF files under symfs with libdwfl (symbol tables, separate debuginfo)
+ * and libdw (file:line, inline frames).
+ *
+ * Names are reported as the symbol table and DWARF have them: C++ names are not
+ * demangled here (the symbol table gives the mangled linkage name).
+ *
+ * Errors of a binary (ks_syms_dso_status, and what ks_syms_dso_lookup returns for it):
+ *   -ENOENT	not found under SYMFS, or not a file ("[vdso]", "//anon", ...)
+ *   -EISDIR, -EINVAL	a directory or another file that is not a regular one
+ *   -EACCES, ...	it could not be opened
+ *   -ENOEXEC	not an ELF file, not an executable or shared library, no PT_LOAD
+ *   -ESTALE	its build-id differs from the one the recording saw
+ *   -ENODATA	no function symbols (stripped, and no debuginfo found)
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kscope/symbols.h"
+
+/*
+ * A kernel symbol without a size reaches the next one; when the next one belongs to
+ * another module (or there is none) the gap says nothing, so stop after this much.
+ */
+#define KSYM_MAX_TAIL		(128 * 1024)
+/* Deeper inline chains are cut to their innermost frames plus the real function. */
+#define MAX_INLINE		64
+#define ARENA_CHUNK		(64 * 1024)
+
+/* Allocations that live until ks_syms_free: interned strings, line arrays, DSOs. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	max_align_t data[];
+};
+
+struct arena {
+	struct arena_chunk *head;
+	char *cur;
+	size_t left;
+};
+
+/* Open addressing: a power-of-two slot array, at most half full. */
+struct strset {
+	const char **slot;
+	size_t mask, count;
+};
+
+struct ksym {
+	uint64_t addr;
+	struct ks_sym_line line;	/* func NULL: not text, it only ends the one before */
+	const char *module;		/* interned; NULL for the kernel itself */
+	uint32_t order;			/* position in the text: ties sort stably */
+	uint8_t rank;			/* among equal addresses the lowest wins */
+};
+
+/* One kallsyms load; replaced ones stay until ks_syms_free (results point into them). */
+struct ktab {
+	struct ktab *prev;
+	char *text;			/* the copy the names point into */
+	struct ksym *syms;
+	size_t n;
+};
+
+struct dso_seg {
+	uint64_t off, filesz, vaddr;
+	bool exec;
+};
+
+struct ks_dso {
+	struct ks_syms *s;
+	struct ks_dso *next;		/* all of them, for ks_syms_free */
+	const char *path, *base;	/* interned */
+	const uint8_t *bid;		/* the recording's build-id (arena), or NULL */
+	size_t bid_len;
+	uint64_t hash;
+	bool opened;
+	int err;
+	const char *why;
+	char *file;			/* the path under symfs that was opened */
+	dev_t dev;
+	ino_t ino;
+	uint8_t fbid[64];		/* the file's own build-id, for debuginfo */
+	size_t fbid_len;
+	struct dso_seg *segs;
+	unsigned int nsegs;
+	Dwfl *dwfl;			/* one session per binary, the module at its own vaddrs */
+	Dwfl_Module *mod;
+};
+
+struct cache_ent {
+	const struct ks_dso *dso;	/* NULL: free slot */
+	uint64_t off;
+	struct ks_sym sym;
+	int ret;
+};
+
+struct ks_syms {
+	char *symfs;			/* "" for "/": a file is symfs + path */
+	bool no_lines;
+	Dwfl_Callbacks cb;
+	struct arena arena;
+	struct strset strs;
+	struct ktab *ktab;
+	struct ks_dso *dsos;
+	struct ks_dso **dso_slot;
+	size_t dso_mask, dso_count;
+	struct cache_ent *cache;
+	size_t cache_mask, cache_count;
+};
+
+/* ---- allocation, hashing, interning ---- */
+
+static void *arena_alloc(struct arena *a, size_t size)
+{
+	struct arena_chunk *c;
+	void *p;
+
+	if (size > SIZE_MAX / 2)
+		return NULL;
+	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (size > a->left) {
+		/* A big block gets a chunk of its own, the current one stays in use. */
+		bool big = size > ARENA_CHUNK / 4;
+
+		c = malloc(sizeof(*c) + (big ? size : ARENA_CHUNK));
+		if (!c)
+			return NULL;
+		if (big && a->head) {
+			c->next = a->head->next;
+			a->head->next = c;
+			return c->data;
+		}
+		c->next = a->head;
+		a->head = c;
+		a->cur = (char *)c->data;
+		a->left = big ? size : ARENA_CHUNK;
+	}
+	p = a->cur;
+	a->cur += size;
+	a->left -= size;
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	struct arena_chunk *c, *next;
+
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	memset(a, 0, sizeof(*a));
+}
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return mix64(h);
+}
+
+static int strset_grow(struct strset *t)
+{
+	size_t cap = t->mask ? (t->mask + 1) * 2 : 1024, i;
+	const char **slot = calloc(cap, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (i = 0; t->mask && i <= t->mask; i++) {
+		size_t j;
+
+		if (!t->slot[i])
+			continue;
+		j = hash_bytes(t->slot[i], strlen(t->slot[i])) & (cap - 1);
+		while (slot[j])
+			j = (j + 1) & (cap - 1);
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->mask = cap - 1;
+	return 0;
+}
+
+/* One copy of every string: equal names have equal pointers, valid until ks_syms_free. */
+static const char *intern_n(struct ks_syms *s, const char *str, size_t len)
+{
+	struct strset *t = &s->strs;
+	size_t i;
+	char *copy;
+
+	if ((t->count + 1) * 2 > t->mask + 1 && strset_grow(t))
+		return NULL;
+	i = hash_bytes(str, len) & t->mask;
+	for (; t->slot[i]; i = (i + 1) & t->mask)
+		if (!strncmp(t->slot[i], str, len) && !t->slot[i][len])
+			return t->slot[i];
+	copy = arena_alloc(&s->arena, len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, str, len);
+	copy[len] = 0;
+	t->slot[i] = copy;
+	t->count++;
+	return copy;
+}
+
+static const char *intern(struct ks_syms *s, const char *str)
+{
+	return str ? intern_n(s, str, strlen(str)) : NULL;
+}
+
+/* ---- kernel ---- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void ktab_free(struct ktab *t)
+{
+	while (t) {
+		struct ktab *prev = t->prev;
+
+		free(t->text);
+		free(t->syms);
+		free(t);
+		t = prev;
+	}
+}
+
+/* Text symbols have names; everything else only ends the text symbol before it. */
+static int ksym_rank(char type)
+{
+	switch (type) {
+	case 'T': case 'W':
+		return 0;
+	case 't': case 'w':
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len)
+{
+	struct ktab *t = calloc(1, sizeof(*t));
+	size_t cap = 0, ntext = 0, i, j;
+	bool sorted = true;
+	char *p, *end;
+	uint64_t last = 0;
+
+	if (!t || !(t->text = malloc(len + 1)))
+		goto out_nomem;
+	memcpy(t->text, text, len);
+	t->text[len] = 0;
+	p = t->text;
+	end = p + len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', end - p), *le = nl ? nl : end;
+		char *name, *mod = NULL, type;
+		uint64_t addr = 0;
+		struct ksym *k;
+		int digits = 0, v;
+
+		/* "addr type name" [ws "[module]"]: anything else is skipped */
+		for (; p < le && (v = hexval(*p)) >= 0; p++, digits++)
+			addr = addr << 4 | (uint64_t)v;
+		if (!digits || digits > 16 || p >= le || (*p != ' ' && *p != '\t'))
+			goto next;
+		while (p < le && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= le)
+			goto next;
+		type = *p++;
+		if (p >= le || (*p != ' ' && *p != '\t'))
+			goto next;
+		while (p < le && (*p == ' ' || *p == '\t'))
+			p++;
+		name = p;
+		while (p < le && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (p == name || !addr || type == 'a' || type == 'A' || type == 'U' || type == 'u')
+			goto next;
+		if (p < le) {
+			*p++ = 0;
+			while (p < le && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < le && *p == '[') {
+				char *close = memchr(p, ']', le - p);
+
+				if (close) {
+					mod = p + 1;
+					*close = 0;
+				}
+			}
+		}
+		if (t->n == cap) {
+			struct ksym *ns;
+
+			cap = cap ? cap * 2 : 4096;
+			ns = realloc(t->syms, cap * sizeof(*ns));
+			if (!ns)
+				goto out_nomem;
+			t->syms = ns;
+		}
+		k = &t->syms[t->n];
+		k->addr = addr;
+		k->rank = (uint8_t)ksym_rank(type);
+		k->line.func = k->rank < 2 ? name : NULL;
+		k->line.file = NULL;
+		k->line.line = 0;
+		k->module = NULL;
+		if (mod && !(k->module = intern(s, mod)))
+			goto out_nomem;
+		k->order = (uint32_t)t->n;
+		ntext += k->rank < 2;
+		sorted = sorted && addr >= last;
+		last = addr;
+		t->n++;
+next:
+		/* a name that ran to the end of the text is terminated by the copy's NUL */
+		if (nl)
+			*nl = 0;
+		p = nl ? nl + 1 : end;
+	}
+	if (!ntext)
+		t->n = 0;	/* kptr_restrict: nothing usable */
+	if (!sorted)
+		qsort(t->syms, t->n, sizeof(*t->syms), ksym_cmp);
+	/* One entry per address: text over the rest, global over local, then the first. */
+	for (i = 0, j = 0; i < t->n; i++) {
+		if (j && t->syms[j - 1].addr == t->syms[i].addr) {
+			if (t->syms[i].rank < t->syms[j - 1].rank)
+				t->syms[j - 1] = t->syms[i];
+			continue;
+		}
+		t->syms[j++] = t->syms[i];
+	}
+	t->n = j;
+	t->prev = s->ktab;
+	s->ktab = t;
+	return 0;
+out_nomem:
+	if (t) {
+		free(t->text);
+		free(t->syms);
+		free(t);
+	}
+	return -ENOMEM;
+}
+
+int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const char **module)
+{
+	struct ktab *t = s->ktab;
+	const struct ksym *k;
+	size_t lo = 0, hi;
+	uint64_t end;
+
+	memset(out, 0, sizeof(*out));
+	if (module)
+		*module = NULL;
+	if (!t || !t->n || addr < t->syms[0].addr)
+		return -ENOENT;
+	/* the last symbol at or below addr */
+	hi = t->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	k = &t->syms[lo];
+	if (!k->line.func)
+		return -ENOENT;
+	end = k->addr + KSYM_MAX_TAIL < k->addr ? UINT64_MAX : k->addr + KSYM_MAX_TAIL;
+	if (lo + 1 < t->n && (k[1].module == k->module || k[1].addr < end))
+		end = k[1].addr;
+	if (addr >= end)
+		return -ENOENT;
+	out->nlines = 1;
+	out->lines = &k->line;
+	out->offset = addr - k->addr;
+	if (module)
+		*module = k->module;
+	return 0;
+}
+
+/* ---- user binaries: opening ---- */
+
+static int dso_fail(struct ks_dso *d, int err, const char *why)
+{
+	d->err = err;
+	d->why = why;
+	return err;
+}
+
+/* Build-ids as perf records them may be zero-padded to 20 bytes. */
+static bool bid_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen, i;
+
+	if (!n || memcmp(a, b, n))
+		return false;
+	for (i = n; i < alen; i++)
+		if (a[i])
+			return false;
+	for (i = n; i < blen; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static bool fd_has_build_id(int fd, const uint8_t *bid, size_t len)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	const void *fbid;
+	ssize_t n;
+	bool same;
+
+	if (!elf)
+		return false;
+	n = elf_kind(elf) == ELF_K_ELF ? dwelf_elf_gnu_build_id(elf, &fbid) : -1;
+	same = n > 0 && bid_equal(fbid, (size_t)n, bid, len);
+	elf_end(elf);
+	return same;
+}
+
+/*
+ * Open @path as separate debuginfo for @d: a regular file other than the binary
+ * itself, with build-id @bid when one is known. Without a build-id the debuglink's
+ * CRC is not checked (that would read the whole file).
+ */
+static int open_debug(struct ks_dso *d, const char *path, const uint8_t *bid, size_t bid_len,
+		      char **name)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || (st.st_dev == d->dev && st.st_ino == d->ino))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (bid_len && !fd_has_build_id(fd, bid, bid_len)) {
+		close(fd);
+		return -1;
+	}
+	*name = strdup(path);
+	if (!*name) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* open_debug() on a formatted path; a path that does not fit is not tried. */
+static int open_debugf(struct ks_dso *d, const uint8_t *bid, size_t bid_len, char **name,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int open_debugf(struct ks_dso *d, const uint8_t *bid, size_t bid_len, char **name,
+		       const char *fmt, ...)
+{
+	char path[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	return open_debug(d, path, bid, bid_len, name);
+}
+
+static int open_by_build_id(struct ks_dso *d, const uint8_t *bid, size_t len, char **name)
+{
+	char hex[2 * 64 + 1];
+	size_t i;
+
+	if (len < 2 || len > 64)
+		return -1;
+	for (i = 1; i < len; i++)
+		sprintf(hex + 2 * (i - 1), "%02x", bid[i]);
+	return open_debugf(d, bid, len, name, "%s/usr/lib/debug/.build-id/%02x/%s.debug",
+			   d->s->symfs, bid[0], hex);
+}
+
+/* The dwz supplement named in a debug file's .gnu_debugaltlink: name, then build-id. */
+static bool read_altlink(const char *file, char *name, size_t size, uint8_t *bid, size_t *bid_len)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	Elf_Scn *scn = NULL;
+	bool found = false;
+	size_t shstrndx;
+	Elf *elf;
+
+	if (fd < 0)
+		return false;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+		Elf_Data *data;
+		size_t nlen;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sname = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(sname, ".gnu_debugaltlink"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			break;
+		nlen = strnlen(data->d_buf, data->d_size);
+		if (nlen >= data->d_size || nlen >= size || data->d_size - nlen - 1 > 64)
+			break;
+		memcpy(name, data->d_buf, nlen + 1);
+		*bid_len = data->d_size - nlen - 1;
+		memcpy(bid, (char *)data->d_buf + nlen + 1, *bid_len);
+		found = true;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return found;
+}
+
+/*
+ * libdwfl's find_debuginfo callback. Ours rather than dwfl_standard_find_debuginfo:
+ * every path is under symfs (the standard one looks relative to the real file's
+ * directory and under absolute debug directories), and it never asks a debuginfod
+ * server (libdwfl does whenever DEBUGINFOD_URLS is set: a report must not download).
+ * Called for the binary's debuginfo and, if that uses dwz, for its supplement.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *link,
+			  GElf_Word crc, char **debuginfo_file_name)
+{
+	struct ks_dso *d = *userdata;
+	const char *slash;
+	char alt[4096];
+	uint8_t abid[64];
+	size_t abid_len;
+	int fd = -1, dlen, mlen;
+
+	if (!d)
+		goto out;
+	if (file_name && link && read_altlink(file_name, alt, sizeof(alt), abid, &abid_len) &&
+	    !strcmp(alt, link)) {
+		fd = open_by_build_id(d, abid, abid_len, debuginfo_file_name);
+		if (fd >= 0)
+			goto out;
+		slash = strrchr(file_name, '/');
+		if (link[0] == '/')
+			fd = open_debugf(d, abid, abid_len, debuginfo_file_name, "%s%s",
+					 d->s->symfs, link);
+		else	/* relative to the debug file naming it */
+			fd = open_debugf(d, abid, abid_len, debuginfo_file_name, "%.*s%s",
+					 slash ? (int)(slash + 1 - file_name) : 0, file_name, link);
+		goto out;
+	}
+	fd = open_by_build_id(d, d->fbid, d->fbid_len, debuginfo_file_name);
+	if (fd >= 0 || !link || !link[0] || strchr(link, '/'))
+		goto out;
+	/* .gnu_debuglink: next to the file, in .debug/ there, in /usr/lib/debug/<dir>/ */
+	slash = strrchr(d->file, '/');
+	dlen = slash ? (int)(slash - d->file) : 0;
+	fd = open_debugf(d, d->fbid, d->fbid_len, debuginfo_file_name, "%.*s/%s",
+			 dlen, d->file, link);
+	if (fd < 0)
+		fd = open_debugf(d, d->fbid, d->fbid_len, debuginfo_file_name, "%.*s/.debug/%s",
+				 dlen, d->file, link);
+	slash = strrchr(d->path, '/');
+	mlen = slash ? (int)(slash - d->path) : 0;
+	if (fd < 0)
+		fd = open_debugf(d, d->fbid, d->fbid_len, debuginfo_file_name,
+				 "%s/usr/lib/debug%.*s/%s", d->s->symfs, mlen, d->path, link);
+out:
+	/* libdwfl reads errno after a failure: 0 means "none found", not an error */
+	if (fd < 0)
+		errno = 0;
+	return fd;
+}
+
+/* Never asked for: every module is reported with its file already open. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	errno = 0;
+	return -1;
+}
+
+static int dso_segments(struct ks_dso *d, Elf *elf)
+{
+	size_t nph, i;
+
+	if (elf_getphdrnum(elf, &nph) || !nph || nph > 65535)
+		return -ENOEXEC;
+	d->segs = calloc(nph, sizeof(*d->segs));
+	if (!d->segs)
+		return -ENOMEM;
+	for (i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		d->segs[d->nsegs++] = (struct dso_seg){
+			.off = ph.p_offset, .filesz = ph.p_filesz, .vaddr = ph.p_vaddr,
+			.exec = ph.p_flags & PF_X,
+		};
+	}
+	return d->nsegs ? 0 : -ENOEXEC;
+}
+
+/* Whether any symbol table libdwfl found (.symtab, debuginfo's, .dynsym) has a function. */
+static bool dso_has_functions(struct ks_dso *d)
+{
+	int n = dwfl_module_getsymtab(d->mod), i;
+
+	for (i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+
+		if (dwfl_module_getsym_info(d->mod, i, &sym, &addr, NULL, NULL, NULL) &&
+		    sym.st_shndx != SHN_UNDEF &&
+		    (GELF_ST_TYPE(sym.st_info) == STT_FUNC ||
+		     GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC))
+			return true;
+	}
+	return false;
+}
+
+static int dso_open_file(struct ks_syms *s, struct ks_dso *d, struct stat *st)
+{
+	size_t plen = strlen(d->path), flen = strlen(s->symfs) + plen + 1;
+	static const char deleted[] = " (deleted)";
+	int fd, ret;
+
+	d->file = malloc(flen);
+	if (!d->file)
+		return -ENOMEM;
+	snprintf(d->file, flen, "%s%s", s->symfs, d->path);
+	ret = stat(d->file, st);
+	if (ret && errno == ENOENT && plen > sizeof(deleted) - 1 &&
+	    !strcmp(d->path + plen - (sizeof(deleted) - 1), deleted)) {
+		/* unlinked while mapped: maybe a file of that name is there (build-id decides) */
+		d->file[flen - sizeof(deleted)] = 0;
+		ret = stat(d->file, st);
+	}
+	/* never open a device or a FIFO: opening alone may block or have effects */
+	if (ret)
+		return -errno;
+	if (!S_ISREG(st->st_mode))
+		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+	fd = open(d->file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	return fd;
+}
+
+static int dso_open(struct ks_syms *s, struct ks_dso *d)
+{
+	const void *fbid;
+	struct stat st;
+	GElf_Ehdr eh;
+	Elf *elf = NULL;
+	void **udata;
+	ssize_t n;
+	int fd, ret;
+
+	d->opened = true;
+	if (d->path[0] != '/')
+		return dso_fail(d, -ENOENT, "not a file (an anonymous or special mapping)");
+	fd = dso_open_file(s, d, &st);
+	if (fd < 0) {
+		char msg[160];
+
+		switch (fd) {
+		case -ENOENT: case -ENOTDIR:
+			return dso_fail(d, -ENOENT, "not found under SYMFS");
+		case -EISDIR: case -EINVAL:
+			return dso_fail(d, fd, "not a regular file");
+		case -ENOMEM:
+			return dso_fail(d, fd, "out of memory");
+		}
+		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(-fd));
+		return dso_fail(d, fd, intern(s, msg) ?: "cannot open");
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+		dso_fail(d, -ENOEXEC, "not an ELF file");
+		goto out_close;
+	}
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+		dso_fail(d, -ENOEXEC, "not an executable or shared library");
+		goto out_close;
+	}
+	n = dwelf_elf_gnu_build_id(elf, &fbid);
+	if (n > 0 && (size_t)n <= sizeof(d->fbid)) {
+		memcpy(d->fbid, fbid, (size_t)n);
+		d->fbid_len = (size_t)n;
+	}
+	if (d->bid_len && !bid_equal(d->bid, d->bid_len, d->fbid, d->fbid_len)) {
+		dso_fail(d, -ESTALE, "build-id differs");
+		goto out_close;
+	}
+	ret = dso_segments(d, elf);
+	if (ret) {
+		dso_fail(d, ret, ret == -ENOMEM ? "out of memory" : "no loadable segments");
+		goto out_close;
+	}
+	elf_end(elf);
+	elf = NULL;
+
+	d->dwfl = dwfl_begin(&s->cb);
+	if (!d->dwfl) {
+		dso_fail(d, -ENOMEM, "out of memory");
+		goto out_close;
+	}
+	/* base 0 + p_vaddr: module addresses are the file's own vaddrs (bias 0) */
+	d->mod = dwfl_report_elf(d->dwfl, d->base, d->file, fd, 0, true);
+	if (!d->mod) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "libdwfl cannot read it: %s", dwfl_errmsg(-1));
+		dso_fail(d, -ENOEXEC, intern(s, msg) ?: "libdwfl cannot read it");
+		goto out_close;
+	}
+	fd = -1;	/* the module owns it now */
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	dwfl_module_info(d->mod, &udata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*udata = d;
+	if (!dso_has_functions(d))
+		return dso_fail(d, -ENODATA, "no symbols (stripped, no debuginfo found)");
+	return 0;
+out_close:
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return d->err;
+}
+
+/* ---- user binaries: lookups ---- */
+
+static bool file_to_vaddr(const struct ks_dso *d, uint64_t off, uint64_t *vaddr)
+{
+	bool found = false;
+	unsigned int i;
+
+	/* segments may share a page: an executable one wins */
+	for (i = 0; i < d->nsegs; i++) {
+		const struct dso_seg *g = &d->segs[i];
+
+		if (off < g->off || off - g->off >= g->filesz || (found && !g->exec))
+			continue;
+		*vaddr = g->vaddr + (off - g->off);
+		found = true;
+		if (g->exec)
+			break;
+	}
+	return found;
+}
+
+static int call_site(Dwarf_Die *die, const char **file, unsigned int *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word idx, ln;
+	Dwarf_Die cu;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (!dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &ln) && ln <= UINT32_MAX)
+		*line = (unsigned int)ln;
+	if (!dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) &&
+	    dwarf_diecu(die, &cu, NULL, NULL) && !dwarf_getsrcfiles(&cu, &files, &nfiles) &&
+	    idx < nfiles)
+		*file = dwarf_filesrc(files, idx, NULL, NULL);
+	return 0;
+}
+
+/*
+ * The functions at @vaddr from DWARF, innermost first: inlined instances, then the
+ * concrete function. dwarf_getscopes stops at the innermost inlined instance (what
+ * follows are the scopes of its abstract definition), so the callers are taken
+ * from the DIE path of that instance (dwarf_getscopes_die).
+ */
+static int dwarf_frames(Dwfl_Module *mod, uint64_t vaddr, Dwarf_Die *frames, int max)
+{
+	Dwarf_Die *cu, *scopes = NULL, *path = NULL;
+	Dwarf_Addr bias;
+	int i, n, np, k = 0;
+
+	cu = dwfl_module_addrdie(mod, vaddr, &bias);
+	if (!cu)
+		return 0;
+	n = dwarf_getscopes(cu, vaddr - bias, &scopes);
+	for (i = 0; i < n; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
+			break;
+	}
+	if (i >= n)
+		goto out;
+	np = dwarf_getscopes_die(&scopes[i], &path);
+	for (i = 0; i < np && k < max; i++) {
+		int tag = dwarf_tag(&path[i]);
+
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		frames[k++] = path[i];
+		if (tag == DW_TAG_subprogram)
+			break;
+	}
+	free(path);
+out:
+	free(scopes);
+	return k;
+}
+
+static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct ks_sym *out)
+{
+	Dwarf_Die frames[MAX_INLINE];
+	const char *symname, *file = NULL;
+	struct ks_sym_line *lines;
+	GElf_Off symoff = 0;
+	GElf_Sym sym;
+	uint64_t vaddr = 0;
+	int nf = 0, lineno = 0, i;
+	unsigned int nlines;
+
+	if (!file_to_vaddr(d, off, &vaddr))
+		return -ENOENT;
+	symname = dwfl_module_addrinfo(d->mod, vaddr, &symoff, &sym, NULL, NULL, NULL);
+	if (!s->no_lines) {
+		Dwfl_Line *ln = dwfl_module_getsrc(d->mod, vaddr);
+
+		if (ln)
+			file = dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
+		nf = dwarf_frames(d->mod, vaddr, frames, MAX_INLINE);
+	}
+	if (!symname && !nf)
+		return -ENOENT;
+	nlines = nf ? (unsigned int)nf : 1;
+	lines = arena_alloc(&s->arena, nlines * sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	memset(lines, 0, nlines * sizeof(*lines));
+	lines[0].file = intern(s, file);
+	lines[0].line = lineno > 0 ? (unsigned int)lineno : 0;
+	for (i = 0; i < nf; i++) {
+		lines[i].func = intern(s, dwarf_diename(&frames[i]));
+		if (i + 1 < nf) {
+			const char *cfile;
+
+			call_site(&frames[i], &cfile, &lines[i + 1].line);
+			lines[i + 1].file = intern(s, cfile);
+		}
+	}
+	if (symname) {
+		lines[nlines - 1].func = intern(s, symname);
+	} else {
+		Dwarf_Addr low;
+
+		/* DWARF only (no symbol covers it): offset from the function's entry */
+		if (!dwarf_entrypc(&frames[nf - 1], &low) && low <= vaddr)
+			symoff = vaddr - low;
+	}
+	out->nlines = nlines;
+	out->lines = lines;
+	out->offset = symoff;
+	return 0;
+}
+
+static struct cache_ent *cache_slot(struct ks_syms *s, const struct ks_dso *d, uint64_t off)
+{
+	size_t i = mix64(off ^ d->hash) & s->cache_mask;
+
+	while (s->cache[i].dso && (s->cache[i].dso != d || s->cache[i].off != off))
+		i = (i + 1) & s->cache_mask;
+	return &s->cache[i];
+}
+
+static int cache_grow(struct ks_syms *s)
+{
+	struct cache_ent *old = s->cache;
+	size_t omask = s->cache_mask, cap = old ? (omask + 1) * 2 : 4096, i;
+
+	s->cache = calloc(cap, sizeof(*s->cache));
+	if (!s->cache) {
+		s->cache = old;
+		return -ENOMEM;
+	}
+	s->cache_mask = cap - 1;
+	for (i = 0; old && i <= omask; i++)
+		if (old[i].dso)
+			*cache_slot(s, old[i].dso, old[i].off) = old[i];
+	free(old);
+	return 0;
+}
+
+int ks_syms_dso_lookup(struct ks_syms *s, struct ks_dso *d, uint64_t file_offset,
+		       struct ks_sym *out)
+{
+	struct cache_ent *e;
+	struct ks_sym sym = { 0 };
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!d)
+		return -EINVAL;
+	if (!d->opened)
+		dso_open(s, d);
+	if (d->err)
+		return d->err;
+	if ((s->cache_count + 1) * 2 > s->cache_mask + 1 && cache_grow(s))
+		return -ENOMEM;
+	e = cache_slot(s, d, file_offset);
+	if (e->dso) {
+		*out = e->sym;
+		return e->ret;
+	}
+	ret = dso_resolve(s, d, file_offset, &sym);
+	if (ret == -ENOMEM)
+		return ret;
+	e->dso = d;
+	e->off = file_offset;
+	e->sym = sym;
+	e->ret = ret;
+	s->cache_count++;
+	*out = sym;
+	return ret;
+}
+
+int ks_syms_dso_status(struct ks_syms *s, struct ks_dso *d, const char **why)
+{
+	if (!d) {
+		*why = "no binary";
+		return -EINVAL;
+	}
+	if (!d->opened)
+		dso_open(s, d);
+	*why = d->why;
+	return d->err;
+}
+
+/* ---- the DSO table ---- */
+
+static uint64_t dso_hash(const char *path, const uint8_t *bid, size_t len)
+{
+	return mix64((uint64_t)(uintptr_t)path) ^ (len ? hash_bytes(bid, len) : 0);
+}
+
+static bool dso_is(const struct ks_dso *d, const char *path, const uint8_t *bid, size_t len)
+{
+	return d->path == path && d->bid_len == len && (!len || !memcmp(d->bid, bid, len));
+}
+
+static int dso_table_grow(struct ks_syms *s)
+{
+	size_t cap = s->dso_mask ? (s->dso_mask + 1) * 2 : 256, i;
+	struct ks_dso **slot = calloc(cap, sizeof(*slot));
+	struct ks_dso *d;
+
+	if (!slot)
+		return -ENOMEM;
+	for (d = s->dsos; d; d = d->next) {
+		i = d->hash & (cap - 1);
+		while (slot[i])
+			i = (i + 1) & (cap - 1);
+		slot[i] = d;
+	}
+	free(s->dso_slot);
+	s->dso_slot = slot;
+	s->dso_mask = cap - 1;
+	return 0;
+}
+
+struct ks_dso *ks_syms_dso(struct ks_syms *s, const char *path, const uint8_t *build_id,
+			   size_t build_id_len)
+{
+	const char *ipath = intern(s, path ? path : ""), *slash;
+	struct ks_dso *d;
+	uint64_t h;
+	size_t i;
+
+	if (!build_id)
+		build_id_len = 0;
+	if (!ipath || ((s->dso_count + 1) * 2 > s->dso_mask + 1 && dso_table_grow(s)))
+		return NULL;
+	h = dso_hash(ipath, build_id, build_id_len);
+	for (i = h & s->dso_mask; (d = s->dso_slot[i]); i = (i + 1) & s->dso_mask)
+		if (d->hash == h && dso_is(d, ipath, build_id, build_id_len))
+			return d;
+	d = arena_alloc(&s->arena, sizeof(*d));
+	if (!d)
+		return NULL;
+	memset(d, 0, sizeof(*d));
+	if (build_id_len) {
+		uint8_t *bid = arena_alloc(&s->arena, build_id_len);
+
+		if (!bid)
+			return NULL;
+		memcpy(bid, build_id, build_id_len);
+		d->bid = bid;
+		d->bid_len = build_id_len;
+	}
+	slash = strrchr(ipath, '/');
+	d->base = slash ? slash + 1 : ipath;
+	d->s = s;
+	d->path = ipath;
+	d->hash = h;
+	d->next = s->dsos;
+	s->dsos = d;
+	s->dso_slot[i] = d;
+	s->dso_count++;
+	return d;
+}
+
+const char *ks_syms_dso_name(const struct ks_dso *d)
+{
+	return d->path;
+}
+
+const char *ks_syms_dso_basename(const struct ks_dso *d)
+{
+	return d->base;
+}
+
+/* ---- the context ---- */
+
+int ks_syms_new(struct ks_syms **out, const struct ks_syms_opts *o, struct ks_err *err)
+{
+	const char *symfs = o && o->symfs && o->symfs[0] ? o->symfs : "/";
+	struct ks_syms *s;
+	struct stat st;
+	size_t n;
+
+	*out = NULL;
+	if (stat(symfs, &st)) {
+		int e = errno;
+
+		return ks_err_set(err, -e, "symfs %s: %s", symfs, strerror(e));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ks_err_set(err, -ENOTDIR, "symfs %s is not a directory", symfs);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto out_nomem;
+	/* "/" and "/x/" become "" and "/x": a binary's file is symfs + its absolute path */
+	n = strlen(symfs);
+	while (n && symfs[n - 1] == '/')
+		n--;
+	s->symfs = strndup(symfs, n);
+	if (!s->symfs)
+		goto out_nomem;
+	s->no_lines = o && o->no_lines;
+	s->cb.find_elf = find_elf;
+	s->cb.find_debuginfo = find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	elf_version(EV_CURRENT);
+	*out = s;
+	return 0;
+out_nomem:
+	if (s)
+		free(s->symfs);
+	free(s);
+	return ks_err_set(err, -ENOMEM, "out of memory");
+}
+
+void ks_syms_free(struct ks_syms *s)
+{
+	struct ks_dso *d;
+
+	if (!s)
+		return;
+	for (d = s->dsos; d; d = d->next) {
+		if (d->dwfl)
+			dwfl_end(d->dwfl);
+		free(d->file);
+		free(d->segs);
+	}
+	ktab_free(s->ktab);
+	free(s->dso_slot);
+	free(s->cache);
+	free(s->strs.slot);
+	arena_free(&s->arena);
+	free(s->symfs);
+	free(s);
+}
