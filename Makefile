@@ -107,6 +107,17 @@ $(BUILD)/tests/loadgen: tests/lib/loadgen.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -o $@ $<
 
+# Profiler workload, with frame pointers (-g works) and without (only DWARF does).
+# No sibling calls, so every function stays on the stack.
+$(BUILD)/tests/profload-fp: tests/lib/profload.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall \
+		-o $@ $< -pthread
+
+$(BUILD)/tests/profload-nofp: tests/lib/profload.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $< -pthread
+
 # DWARF unwinding fixture (never sanitized, no frame pointers: only CFI finds its
 # callers); the -nocfi twin has its CFI in .debug_frame only, for the debuginfo tests,
 # and is not PIE, to cover ET_EXEC too.
@@ -132,7 +143,7 @@ $(BUILD)/tests/profwrite: tests/lib/profwrite.c $(BUILD)/libkscope.a
 # (symfs-link), or not at all, with a non-ELF file and a directory (symfs-none).
 $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn: tests/lib/symfix.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -Wall -Wl,--build-id $(if $(filter %-dyn,$@),-rdynamic) -o $@ $<
+	$(CC) -O2 -g -Wall -Wl,--build-id $(if $(filter %-dyn,$@),-rdynamic) -o $@ $(CURDIR)/$<
 
 $(BUILD)/tests/symfs.stamp: $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn
 	set -e; t=$(BUILD)/tests; \
@@ -161,7 +172,8 @@ $(BUILD)/tests/test-symbols: $(BUILD)/tests/symfs.stamp
 unit: $(UNIT_BINS)
 	prove -e '' $(UNIT_BINS)
 
-tcheck: all $(BUILD)/tests/loadgen $(BUILD)/tests/profwrite
+tcheck: all $(BUILD)/tests/loadgen $(BUILD)/tests/profwrite $(BUILD)/tests/profload-fp \
+	$(BUILD)/tests/profload-nofp
 	prove -f tests/t/t*.sh
 
 # AddressSanitizer + UBSan build: unit tests and the report/parser tests.

@@ -402,6 +402,8 @@ static int setup_events(struct profile_ctx *c)
 		if (ret)
 			return ks_err_set(&c->err, ret, "--off-cpu needs the %s tracepoint: %s",
 					  OFFCPU_EVENT, c->err.msg);
+		/* Every switch: a missed one would merge two blocked intervals. */
+		c->events[c->nevents].period = 1;
 		c->offcpu_event = c->nevents++;
 	}
 	return 0;

@@ -13,10 +13,13 @@
 #include "kscope/cmds.h"
 #include "kscope/evprint.h"
 #include "kscope/opts.h"
+#include "kscope/prof.h"
+#include "kscope/proftop.h"
 #include "kscope/recorder.h"
 #include "kscope/tracedat.h"
 
-enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, OPT_GRAPH_STATS };
+enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, OPT_GRAPH_STATS,
+       OPT_PROFILE, OPT_SORT, OPT_SYMFS };
 
 static const struct ks_opt report_opts[] = {
 	{ 'i', "input", "FILE", "trace.dat to read (default trace.dat); v6 or v7, kscope's or trace-cmd's" },
@@ -26,6 +29,9 @@ static const struct ks_opt report_opts[] = {
 	{ OPT_PID, "pid", "N[,N]", "only events of these pids" },
 	{ OPT_STAT, "stat", NULL, "print a summary (counts per event and CPU, lost events) instead" },
 	{ OPT_GRAPH_STATS, "graph-stats", NULL, "function_graph: calls, total, average, max time per function" },
+	{ OPT_PROFILE, "profile", NULL, "a kscope profile: the hottest functions, self and total" },
+	{ OPT_SORT, "sort", "self|total", "--profile: order by self (default) or total" },
+	{ OPT_SYMFS, "symfs", "DIR", "--profile: binaries and debuginfo under DIR" },
 	{ OPT_NO_PROGRESS, "no-progress", NULL, "no progress line on stderr" },
 	{ 0 },
 };
@@ -33,10 +39,12 @@ static const struct ks_opt report_opts[] = {
 static const struct ks_cmd_help report_help = {
 	.name = "report",
 	.usage = "[-i FILE | FILE] [--cpu N] [--events EV,...] [--comm X] [--pid N]\n"
-		 "                     [--stat | --graph-stats]",
+		 "                     [--stat | --graph-stats | --profile [--sort total]]",
 	.summary = "Decode a trace.dat with libtraceevent and print one line per event, like\n"
 		   "trace-cmd report: comm-pid [cpu] timestamp: event: fields. Sub-buffers that\n"
-		   "lost events show \"CPU:N [M EVENTS DROPPED]\".",
+		   "lost events show \"CPU:N [M EVENTS DROPPED]\". With --profile, a table of\n"
+		   "a kscope profile's hottest functions, like perf report --stdio without\n"
+		   "the call tree.",
 	.opts = report_opts,
 	.operands_anywhere = 1,
 };
@@ -53,6 +61,9 @@ struct report_ctx {
 	int npids;
 	bool stat;
 	bool graph_stats;
+	bool profile;
+	bool by_total;
+	const char *symfs;
 	bool progress;
 	struct ks_tdat *t;
 	struct ks_evmatch *match;
@@ -144,6 +155,18 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			c->progress = false;
 			break;
+		case OPT_PROFILE:
+			c->profile = true;
+			break;
+		case OPT_SORT:
+			if (strcmp(st.optarg, "self") && strcmp(st.optarg, "total"))
+				ret = ks_err_set(&c->err, -EINVAL, "bad --sort '%s' (self or total)",
+						 st.optarg);
+			c->by_total = !strcmp(st.optarg, "total");
+			break;
+		case OPT_SYMFS:
+			c->symfs = st.optarg;
+			break;
 		case 'h':
 			ks_opts_help(stdout, &report_help);
 			ks_opts_free(&st);
@@ -164,8 +187,13 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 			c->input = argv[ks_opts_index(&st)];
 	}
 	ks_opts_free(&st);
-	if (!ret && c->stat && c->graph_stats)
-		ret = ks_err_set(&c->err, -EINVAL, "--stat and --graph-stats: choose one");
+	if (!ret && c->stat + c->graph_stats + c->profile > 1)
+		ret = ks_err_set(&c->err, -EINVAL, "--stat, --graph-stats and --profile: choose one");
+	if (!ret && !c->profile && (c->by_total || c->symfs))
+		ret = ks_err_set(&c->err, -EINVAL, "--sort and --symfs need --profile");
+	if (!ret && c->profile && (c->cpu_filter || c->nevents))
+		ret = ks_err_set(&c->err, -EINVAL, "--profile takes --pid and --comm, not --cpu or "
+				 "--events");
 	return ret;
 }
 
@@ -373,6 +401,110 @@ static int report_stat(struct report_ctx *c, uint64_t total)
 	return 0;
 }
 
+static bool profile_wants(struct report_ctx *c, const struct ks_prof_sample *s)
+{
+	int i;
+
+	for (i = 0; i < c->npids && c->pids[i] != s->pid; i++)
+		;
+	if (c->npids && i == c->npids)
+		return false;
+	return !c->comm || !fnmatch(c->comm, s->comm, 0);
+}
+
+static void profile_header(const struct ks_prof_info *in, const struct ks_prof_stats *st,
+			   bool in_us, uint64_t total)
+{
+	int i;
+
+	printf("# kscope profile:");
+	for (i = 0; i < in->nevents; i++) {
+		printf("%s %s", i ? "," : "", in->event[i]);
+		if (i == in->offcpu_event)
+			printf(" (off-CPU)");
+		else if (in->freq)
+			printf(" at %llu Hz", (unsigned long long)in->freq);
+		else
+			printf(" every %llu events", (unsigned long long)in->period);
+	}
+	printf(", call graph %s, %s%s%s\n", in->callgraph, in->target,
+	       *in->command ? ": " : "", in->command);
+	printf("# %llu on-CPU samples, %llu off-CPU intervals, %llu lost; total %llu %s\n",
+	       (unsigned long long)st->samples, (unsigned long long)st->offcpu,
+	       (unsigned long long)st->lost, (unsigned long long)total,
+	       in_us ? "us" : "samples");
+	printf("#\n#   Self   Total  %-12s  %-24s %s\n", in_us ? "Self us" : "Samples", "Object",
+	       "Function");
+}
+
+/* The hottest functions of a profile (weights as kscope flame's: samples, or us). */
+static int report_profile(struct report_ctx *c)
+{
+	struct ks_prof_opts po = { .symfs = c->symfs };
+	const struct ks_proftop_row *rows;
+	const struct ks_prof_info *in;
+	struct ks_proftop *top = NULL;
+	struct ks_prof_sample s;
+	struct ks_prof *p = NULL;
+	uint64_t total, done, all;
+	size_t n, i;
+	bool in_us;
+	int ret;
+
+	ret = ks_prof_open(c->input, &po, &p, &c->err);
+	if (ret) {
+		char msg[sizeof(c->err.msg)];
+
+		snprintf(msg, sizeof(msg), "%s", c->err.msg);
+		if (!strstr(msg, c->input))
+			ks_err_set(&c->err, ret, "%s: %s", c->input, msg);
+		return ret;
+	}
+	in = ks_prof_info(p);
+	in_us = in->offcpu_event >= 0;
+	top = ks_proftop_new();
+	if (!top) {
+		ret = ks_err_set(&c->err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((ret = ks_prof_next(p, &s)) > 0) {
+		uint64_t w = 1;
+
+		if (!profile_wants(c, &s))
+			continue;
+		if (in_us)
+			w = s.offcpu || in->event_clock[s.event] ? (s.weight + 500) / 1000 :
+			    in->freq ? 1000000 / in->freq : s.weight;
+		ret = ks_proftop_add(top, &s, w);
+		if (ret)
+			break;
+		if (c->progress && !(ks_prof_stats(p)->samples & 4095)) {
+			ks_prof_progress(p, &done, &all);
+			fprintf(stderr, "\rkscope report: %3.0f%%", all ? 100.0 * done / all : 100);
+		}
+	}
+	if (c->progress)
+		fprintf(stderr, "\r\033[K");
+	if (ret < 0) {
+		ks_err_set(&c->err, ret, "%s: corrupted profile data", c->input);
+		goto out;
+	}
+	total = ks_proftop_total(top);
+	profile_header(in, ks_prof_stats(p), in_us, total);
+	rows = ks_proftop_rows(top, c->by_total, &n);
+	for (i = 0; rows && i < n; i++)
+		printf("%7.2f%% %6.2f%%  %-12llu  %-24s %s%s\n",
+		       total ? 100.0 * rows[i].self / total : 0.0,
+		       total ? 100.0 * rows[i].total / total : 0.0,
+		       (unsigned long long)rows[i].self, rows[i].object, rows[i].func,
+		       rows[i].kernel ? " [k]" : "");
+	ret = 0;
+out:
+	ks_proftop_free(top);
+	ks_prof_close(p);
+	return ret;
+}
+
 int ks_cmd_report(int argc, char **argv)
 {
 	struct report_ctx c = { 0 };
@@ -385,6 +517,16 @@ int ks_cmd_report(int argc, char **argv)
 		if (ret < 0)
 			fprintf(stderr, "kscope report: %s\n", c.err.msg);
 		code = ret > 0 ? KS_EXIT_OK : KS_EXIT_USAGE;
+		goto out;
+	}
+	if (c.profile) {
+		c.progress = c.progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+		ret = report_profile(&c);
+		if (ret) {
+			fprintf(stderr, "kscope report: %s\n", c.err.msg);
+			code = ret == -ENOENT || ret == -EACCES || ret == -ENOMEM ? KS_EXIT_FAIL :
+			       KS_EXIT_USAGE;
+		}
 		goto out;
 	}
 	ret = ks_tdat_open(c.input, &c.t, &c.err);

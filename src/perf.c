@@ -139,7 +139,9 @@ static void fill_attr(struct perf_event_attr *a, const struct ks_perf_opts *o,
 	a->type = ev->type;
 	a->config = ev->config;
 	a->sample_type = sample_type;
-	if (o->freq && !ev->tracepoint) {
+	if (ev->period) {
+		a->sample_period = ev->period;
+	} else if (o->freq && !ev->tracepoint) {
 		a->freq = 1;
 		a->sample_freq = o->freq;
 	} else {

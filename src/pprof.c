@@ -99,26 +99,6 @@ struct ks_pprof {
 	bool have_time;
 };
 
-/* Make room for @need elements of @size bytes in *@arr (new ones zeroed). */
-static int grow(void *arr, size_t *cap, size_t need, size_t size)
-{
-	void **p = arr;
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	memset((char *)q + *cap * size, 0, (n - *cap) * size);
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /* Protobuf strings are UTF-8: other bytes (a comm can hold anything) become U+FFFD. */
 static int intern_str(struct ks_pprof *p, const char *s, uint32_t *id)
 {
@@ -218,10 +198,10 @@ static int mapping_id(struct ks_pprof *p, const struct ks_prof_map *m, uint32_t 
 	    (ret = intern_str(p, m->build_id, &k.build_id)))
 		return ret;
 	/* Room for the per-entry data first: a failure leaves no entry without it. */
-	if ((ret = grow(&p->map_flags, &p->map_flags_cap, (size_t)ks_intern_count(p->maps) + 1,
-			1)) ||
-	    (ret = grow(&p->map_ptr_id, &p->map_ptr_cap,
-			(size_t)ks_intern_count(p->map_ptrs) + 1, sizeof(uint32_t))))
+	if ((ret = ks_profout_grow(&p->map_flags, &p->map_flags_cap,
+				   (size_t)ks_intern_count(p->maps) + 1, 1)) ||
+	    (ret = ks_profout_grow(&p->map_ptr_id, &p->map_ptr_cap,
+				   (size_t)ks_intern_count(p->map_ptrs) + 1, sizeof(uint32_t))))
 		return ret;
 	ret = ks_intern_add(p->maps, &k, sizeof(k), &id);
 	if (ret < 0)
@@ -296,8 +276,8 @@ static int location_id(struct ks_pprof *p, const struct ks_prof_loc *l, uint32_t
 	}
 	if (l->sym.nlines > 1)
 		flags |= MAP_INLINE;
-	if ((ret = grow(&p->loc_ptr_id, &p->loc_ptr_cap,
-			(size_t)ks_intern_count(p->loc_ptrs) + 1, sizeof(uint32_t))))
+	if ((ret = ks_profout_grow(&p->loc_ptr_id, &p->loc_ptr_cap,
+				   (size_t)ks_intern_count(p->loc_ptrs) + 1, sizeof(uint32_t))))
 		return ret;
 	ret = ks_intern_add(p->locs, p->lkey.data, p->lkey.len, &id);
 	if (ret < 0)
@@ -323,7 +303,8 @@ int ks_pprof_add(struct ks_pprof *p, const struct ks_prof_sample *s, struct ks_e
 	if (s->weight > INT64_MAX)
 		return ks_err_set(err, -EOVERFLOW, "pprof: sample weight %llu too large",
 				  (unsigned long long)s->weight);
-	if ((ret = grow(&p->loc_ids, &p->loc_ids_cap, s->nlocs, sizeof(uint32_t))))
+	ret = ks_profout_grow(&p->loc_ids, &p->loc_ids_cap, s->nlocs, sizeof(uint32_t));
+	if (ret)
 		goto out_err;
 	for (i = 0; i < s->nlocs; i++) {
 		if ((ret = location_id(p, &s->locs[i], &p->loc_ids[i])))
@@ -341,8 +322,9 @@ int ks_pprof_add(struct ks_pprof *p, const struct ks_prof_sample *s, struct ks_e
 		ret = -ENOMEM;
 		goto out_err;
 	}
-	if ((ret = grow(&p->vals, &p->vals_cap, 2 * ((size_t)ks_intern_count(p->samples) + 1),
-			sizeof(uint64_t))))
+	ret = ks_profout_grow(&p->vals, &p->vals_cap,
+			      2 * ((size_t)ks_intern_count(p->samples) + 1), sizeof(uint64_t));
+	if (ret)
 		goto out_err;
 	ret = ks_intern_add(p->samples, p->skey.data, p->skey.len, &id);
 	if (ret < 0)
@@ -519,10 +501,13 @@ static int enc_samples(struct ks_pprof *p, struct ks_buf *b, struct ks_buf *m,
 		if (pb_varint(sub, p->vals[2 * i]) || pb_varint(sub, p->vals[2 * i + 1]) ||
 		    pb_msg(m, SAMPLE_VALUE, sub))
 			return -ENOMEM;
-		/* Negative numbers as int64: ten bytes of two's complement. */
+		/*
+		 * Negative numbers as int64: ten bytes of two's complement. An empty comm
+		 * is left out: string index 0 would read as a number label.
+		 */
 		if (enc_label(m, sub, p->s_pid, LABEL_NUM, (uint64_t)(int64_t)k.pid) ||
 		    enc_label(m, sub, p->s_tid, LABEL_NUM, (uint64_t)(int64_t)k.tid) ||
-		    enc_label(m, sub, p->s_comm, LABEL_STR, k.comm) ||
+		    (k.comm && enc_label(m, sub, p->s_comm, LABEL_STR, k.comm)) ||
 		    pb_msg(b, PROFILE_SAMPLE, m))
 			return -ENOMEM;
 	}

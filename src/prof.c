@@ -104,6 +104,7 @@ struct ks_prof {
 	size_t nmaps;
 	struct ks_prof_map *kmap;	/* the kernel */
 	uint64_t regs_mask;
+	uint64_t maps_gen;		/* last generation handed out: unique across pids */
 	uint64_t last_ts;
 
 	struct ks_prof_loc *locs;	/* the sample being built */
@@ -355,7 +356,7 @@ static int proc_add_map(struct ks_prof *p, struct proc *pr, const struct pmap *n
 			pr->maps[n++] = pr->maps[i];
 	pr->n = n;
 	qsort(pr->maps, pr->n, sizeof(*pr->maps), pmap_cmp);
-	pr->gen++;
+	pr->gen = ++p->maps_gen;
 	return 0;
 }
 
@@ -737,7 +738,7 @@ static int on_comm(struct ks_prof *p, const struct tep_record *rec, int tid)
 	if (num(rec, p->comm.f[C_EXEC]) && (pr = proc_find(p, pid))) {
 		/* A new program: the old mappings are gone. */
 		pr->n = 0;
-		pr->gen++;
+		pr->gen = ++p->maps_gen;
 	}
 	return 0;
 }
@@ -771,7 +772,7 @@ static int on_task(struct ks_prof *p, const struct tep_record *rec, int tid)
 			return -ENOMEM;
 		memcpy(pr->maps, pp->maps, pp->n * sizeof(*pr->maps));
 		pr->n = pp->n;
-		pr->gen++;
+		pr->gen = ++p->maps_gen;
 	}
 	return 0;
 }
@@ -896,20 +897,22 @@ static int dwarf_frames(struct ks_prof *p, const struct tep_record *rec, int pid
 	return n > 0 ? n : 0;
 }
 
-/* The stack of a sample, leaf first, into p->locs. */
+/*
+ * The stack of a sample, leaf first, into p->locs: the kernel's callchain, whose
+ * user part is replaced in DWARF mode by the frames unwound from the stack copy.
+ */
 static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
 {
 	size_t len, i;
 	const uint64_t *cc = dyn(rec, p->sample.f[F_CALLCHAIN], &len);
 	unsigned int misc = (unsigned int)num(rec, p->sample.f[F_MISC]);
-	unsigned int mode = misc & PERF_RECORD_MISC_CPUMODE_MASK;
+	bool kernel = (misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+	bool in_kernel = kernel, first = true;
+	bool dwarf = p->unw != NULL;
 	struct proc *pr = proc_find(p, pid);
-	bool kernel = mode == PERF_RECORD_MISC_KERNEL, first = true, dwarf;
-	bool user_seen = false;
 	uint64_t ip;
 
 	p->nlocs = 0;
-	dwarf = !strcmp(p->info.callgraph, "dwarf");
 	if (cc && len >= 8) {
 		for (i = 0; i < len / 8; i++) {
 			memcpy(&ip, cc + i, 8);
@@ -921,15 +924,14 @@ static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
 					break;		/* guest or hypervisor frames: not ours */
 				continue;
 			}
-			user_seen |= !kernel;
-			add_loc(p, pr, ip, kernel, !first);
+			if (kernel || !dwarf)
+				add_loc(p, pr, ip, kernel, !first);
 			first = false;
 		}
-	} else {
-		add_loc(p, pr, num(rec, p->sample.f[F_IP]), kernel, false);
-		user_seen = !kernel;
+	} else if (in_kernel || !dwarf) {
+		add_loc(p, pr, num(rec, p->sample.f[F_IP]), in_kernel, false);
 	}
-	if (dwarf && !user_seen && !dwarf_frames(p, rec, pid, pr) && !kernel)
+	if (dwarf && !dwarf_frames(p, rec, pid, pr) && !in_kernel)
 		add_loc(p, pr, num(rec, p->sample.f[F_IP]), false, false);
 }
 

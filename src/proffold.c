@@ -97,14 +97,15 @@ static int push_loc(struct ks_proffold *f, size_t *n, const struct ks_prof_loc *
 	return ret;
 }
 
+/* The leaf of an off-CPU stack: how the thread blocked (no spaces: folded lines split there). */
 static const char *state_name(char st)
 {
 	switch (st) {
-	case 'S': return "[off-cpu: sleeping (S)]";
-	case 'D': return "[off-cpu: uninterruptible (D)]";
-	case 'R': return "[off-cpu: preempted (R)]";
-	case 'I': return "[off-cpu: idle (I)]";
-	case 'T': case 't': return "[off-cpu: stopped (T)]";
+	case 'S': return "[off-cpu:S]";
+	case 'D': return "[off-cpu:D]";
+	case 'R': return "[off-cpu:R]";
+	case 'I': return "[off-cpu:I]";
+	case 'T': case 't': return "[off-cpu:T]";
 	default: return "[off-cpu]";
 	}
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Frame names and UTF-8 checks shared by the profile writers. */
+/* Frame names, UTF-8 checks and growing arrays for the profile writers. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,5 +82,27 @@ int ks_profout_utf8_fix(struct ks_buf *b, const char *s)
 		s += len;
 		n -= len;
 	}
+	return 0;
+}
+
+int ks_profout_grow(void *arrp, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *old, *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / size)
+		return -ENOMEM;
+	/* Through memcpy: the pointer at @arrp has its own type, not void *. */
+	memcpy(&old, arrp, sizeof(old));
+	q = realloc(old, n * size);
+	if (!q)
+		return -ENOMEM;
+	memset((char *)q + *cap * size, 0, (n - *cap) * size);
+	memcpy(arrp, &q, sizeof(q));
+	*cap = n;
 	return 0;
 }

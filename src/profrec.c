@@ -618,7 +618,8 @@ int ks_profrec_synth_proc(struct ks_profrec *r, int pid, uint64_t ts, int cpu)
 	closedir(d);
 	if (!ret)
 		ret = synth_maps(r, pid, ts, cpu);
-	return ret == -ESRCH ? 0 : ret;
+	/* Gone meanwhile, or hidden from us (another namespace, hidepid): not an error. */
+	return ret == -ESRCH || ret == -ENOENT || ret == -EACCES || ret == -EPERM ? 0 : ret;
 }
 
 int ks_profrec_synth_all(struct ks_profrec *r, uint64_t ts, int cpu)

@@ -50,25 +50,6 @@ struct ks_speedscope {
 	struct ks_buf key;		/* scratch */
 };
 
-static int grow(void *arr, size_t *cap, size_t need, size_t size)
-{
-	void **p = arr;
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	memset((char *)q + *cap * size, 0, (n - *cap) * size);
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 int ks_speedscope_new(struct ks_speedscope **out, const char *name, struct ks_err *err)
 {
 	struct ks_speedscope *w = calloc(1, sizeof(*w));
@@ -163,15 +144,17 @@ static int loc_frames(struct ks_speedscope *w, const struct ks_prof_loc *l, uint
 	}
 	if (w->fseq_len + count > UINT32_MAX)
 		return -EOVERFLOW;
-	if ((ret = grow(&w->fseq, &w->fseq_cap, w->fseq_len + count, sizeof(uint32_t))))
+	ret = ks_profout_grow(&w->fseq, &w->fseq_cap, w->fseq_len + count, sizeof(uint32_t));
+	if (ret)
 		return ret;
 	for (i = 0; i < count; i++) {
 		if ((ret = frame_id(w, l, i, &w->fseq[w->fseq_len + i])))
 			return ret;
 	}
 	/* Room first, then the cache entry: a failure leaves no entry without data. */
-	if ((ret = grow(&w->locs, &w->locs_cap, (size_t)ks_intern_count(w->loc_ptrs) + 1,
-			sizeof(*w->locs))))
+	ret = ks_profout_grow(&w->locs, &w->locs_cap, (size_t)ks_intern_count(w->loc_ptrs) + 1,
+			      sizeof(*w->locs));
+	if (ret)
 		return ret;
 	ret = ks_intern_add(w->loc_ptrs, &pk, sizeof(pk), &cid);
 	if (ret < 0)
@@ -187,8 +170,8 @@ static struct proc *get_proc(struct ks_speedscope *w, int pid, int *ret)
 	uint32_t id;
 	int added;
 
-	*ret = grow(&w->procs, &w->procs_cap, (size_t)ks_intern_count(w->pids) + 1,
-		    sizeof(*w->procs));
+	*ret = ks_profout_grow(&w->procs, &w->procs_cap, (size_t)ks_intern_count(w->pids) + 1,
+			       sizeof(*w->procs));
 	if (*ret)
 		return NULL;
 	added = ks_intern_add(w->pids, &pid, sizeof(pid), &id);
@@ -231,6 +214,8 @@ int ks_speedscope_add(struct ks_speedscope *w, const struct ks_prof_sample *s,
 	unsigned int i;
 	int ret;
 
+	if (!s->weight)
+		return 0;	/* speedscope drops them: no empty profiles for them either */
 	pr = get_proc(w, s->pid, &ret);
 	if (!pr || (ret = set_comm(pr, s)))
 		goto out_err;
@@ -238,7 +223,9 @@ int ks_speedscope_add(struct ks_speedscope *w, const struct ks_prof_sample *s,
 	for (i = s->nlocs; i-- > 0;) {
 		if ((ret = loc_frames(w, &s->locs[i], &first, &n)))
 			goto out_err;
-		if ((ret = grow(&w->stack, &w->stack_cap, (size_t)depth + n, sizeof(uint32_t))))
+		ret = ks_profout_grow(&w->stack, &w->stack_cap, (size_t)depth + n,
+				      sizeof(uint32_t));
+		if (ret)
 			goto out_err;
 		for (j = n; j-- > 0;)
 			w->stack[depth++] = w->fseq[first + j];
@@ -257,10 +244,12 @@ int ks_speedscope_add(struct ks_speedscope *w, const struct ks_prof_sample *s,
 		if (pr->n == pr->cap) {
 			size_t cap = pr->cap;
 
-			if ((ret = grow(&pr->stack, &cap, pr->n + 1, sizeof(*pr->stack))))
+			ret = ks_profout_grow(&pr->stack, &cap, pr->n + 1, sizeof(*pr->stack));
+			if (ret)
 				goto out_err;
 			cap = pr->cap;
-			if ((ret = grow(&pr->weight, &cap, pr->n + 1, sizeof(*pr->weight))))
+			ret = ks_profout_grow(&pr->weight, &cap, pr->n + 1, sizeof(*pr->weight));
+			if (ret)
 				goto out_err;
 			pr->cap = cap;
 		}

@@ -81,6 +81,26 @@ struct dso_seg {
 	bool exec;
 };
 
+/* A function symbol, sorted by address, one per address. */
+struct dso_fsym {
+	uint64_t addr, size;
+	uint64_t maxend;		/* the highest end of the sized symbols up to here */
+	const char *name;		/* in libdwfl's string table */
+};
+
+struct addr_range {
+	uint64_t lo, hi;
+};
+
+struct fn_range;
+
+/* The functions of one CU, by the CU DIE's offset + 1 (0: free slot). */
+struct cu_fns {
+	uint64_t key;
+	struct fn_range *r;
+	size_t n;
+};
+
 struct ks_dso {
 	struct ks_syms *s;
 	struct ks_dso *next;		/* all of them, for ks_syms_free */
@@ -98,6 +118,12 @@ struct ks_dso {
 	size_t fbid_len;
 	struct dso_seg *segs;
 	unsigned int nsegs;
+	struct addr_range *xsecs;	/* the sections holding code */
+	unsigned int nxsecs;
+	struct dso_fsym *fsyms;
+	size_t nfsyms;
+	struct cu_fns *cus;
+	size_t cu_mask, ncus;
 	Dwfl *dwfl;			/* one session per binary, the module at its own vaddrs */
 	Dwfl_Module *mod;
 };
@@ -365,7 +391,7 @@ next:
 	}
 	if (!ntext)
 		t->n = 0;	/* kptr_restrict: nothing usable */
-	if (!sorted)
+	if (!sorted && t->n)
 		qsort(t->syms, t->n, sizeof(*t->syms), ksym_cmp);
 	/* One entry per address: text over the rest, global over local, then the first. */
 	for (i = 0, j = 0; i < t->n; i++) {
@@ -635,7 +661,8 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 
 static int dso_segments(struct ks_dso *d, Elf *elf)
 {
-	size_t nph, i;
+	Elf_Scn *scn = NULL;
+	size_t nph, i, nsec;
 
 	if (elf_getphdrnum(elf, &nph) || !nph || nph > 65535)
 		return -ENOEXEC;
@@ -652,25 +679,162 @@ static int dso_segments(struct ks_dso *d, Elf *elf)
 			.exec = ph.p_flags & PF_X,
 		};
 	}
-	return d->nsegs ? 0 : -ENOEXEC;
+	if (!d->nsegs)
+		return -ENOEXEC;
+	/* code sections bound what a symbol without size may cover */
+	if (elf_getshdrnum(elf, &nsec) || nsec > 65536)
+		nsec = 0;
+	d->xsecs = calloc(nsec + d->nsegs, sizeof(*d->xsecs));
+	if (!d->xsecs)
+		return -ENOMEM;
+	while (nsec && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS &&
+		    (sh.sh_flags & (SHF_ALLOC | SHF_EXECINSTR)) == (SHF_ALLOC | SHF_EXECINSTR) &&
+		    sh.sh_addr + sh.sh_size > sh.sh_addr && d->nxsecs < nsec)
+			d->xsecs[d->nxsecs++] = (struct addr_range){ sh.sh_addr,
+								     sh.sh_addr + sh.sh_size };
+	}
+	for (i = 0; !d->nxsecs && i < d->nsegs; i++)	/* no section headers */
+		if (d->segs[i].exec)
+			d->xsecs[d->nxsecs++] = (struct addr_range){
+				d->segs[i].vaddr, d->segs[i].vaddr + d->segs[i].filesz };
+	return 0;
 }
 
-/* Whether any symbol table libdwfl found (.symtab, debuginfo's, .dynsym) has a function. */
-static bool dso_has_functions(struct ks_dso *d)
+static bool in_same_code_section(const struct ks_dso *d, uint64_t a, uint64_t b)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nxsecs; i++)
+		if (a >= d->xsecs[i].lo && a < d->xsecs[i].hi)
+			return b >= d->xsecs[i].lo && b < d->xsecs[i].hi;
+	return false;
+}
+
+struct fsym_tmp {
+	struct dso_fsym f;
+	int rank;
+	int order;
+};
+
+static int fsym_cmp(const void *a, const void *b)
+{
+	const struct fsym_tmp *x = a, *y = b;
+
+	if (x->f.addr != y->f.addr)
+		return x->f.addr < y->f.addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return x->order - y->order;
+}
+
+/*
+ * Among symbols at one address: one with a size, a function (not an assembly
+ * label), global over weak over local, fewer leading underscores (malloc over
+ * __libc_malloc), then the first in the table.
+ */
+static int fsym_rank(const GElf_Sym *sym, const char *name)
+{
+	int bind = GELF_ST_BIND(sym->st_info), rank = 0, u = 0;
+
+	rank += sym->st_size ? 1000 : 0;
+	rank += GELF_ST_TYPE(sym->st_info) != STT_NOTYPE ? 100 : 0;
+	rank += bind == STB_GLOBAL ? 20 : bind == STB_WEAK ? 10 : 0;
+	while (name[u] == '_' && u < 9)
+		u++;
+	return rank + 9 - u;
+}
+
+/*
+ * The function symbols of whichever tables libdwfl found (.symtab, else the
+ * debuginfo's, else .dynsym, plus .gnu_debugdata), sorted once: libdwfl's
+ * dwfl_module_addrinfo scans every symbol on each call (130 us a lookup in libc).
+ */
+static int dso_index_symbols(struct ks_dso *d)
 {
 	int n = dwfl_module_getsymtab(d->mod), i;
+	struct fsym_tmp *t;
+	uint64_t maxend = 0;
+	size_t k = 0, j;
 
-	for (i = 1; i < n; i++) {
+	if (n <= 0)
+		return 0;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(d->mod, i, &sym, &addr, &shndx, NULL,
+							   NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
 
-		if (dwfl_module_getsym_info(d->mod, i, &sym, &addr, NULL, NULL, NULL) &&
-		    sym.st_shndx != SHN_UNDEF &&
-		    (GELF_ST_TYPE(sym.st_info) == STT_FUNC ||
-		     GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC))
-			return true;
+		if (!name || !name[0] || sym.st_shndx == SHN_UNDEF || shndx == SHN_ABS ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE) ||
+		    (type == STT_NOTYPE && !in_same_code_section(d, addr, addr)))
+			continue;
+		t[k].f.addr = addr;
+		t[k].f.size = sym.st_size;
+		t[k].f.name = name;
+		t[k].rank = fsym_rank(&sym, name);
+		t[k].order = i;
+		k++;
 	}
-	return false;
+	qsort(t, k, sizeof(*t), fsym_cmp);
+	d->fsyms = malloc((k ? k : 1) * sizeof(*d->fsyms));
+	if (!d->fsyms) {
+		free(t);
+		return -ENOMEM;
+	}
+	for (j = 0; j < k; j++) {
+		struct dso_fsym *f = &t[j].f;
+
+		if (d->nfsyms && d->fsyms[d->nfsyms - 1].addr == f->addr)
+			continue;	/* the best one at this address came first */
+		if (f->size && f->addr + f->size > maxend)
+			maxend = f->addr + f->size < f->addr ? UINT64_MAX : f->addr + f->size;
+		f->maxend = maxend;
+		d->fsyms[d->nfsyms++] = *f;
+	}
+	free(t);
+	return 0;
+}
+
+/*
+ * The symbol holding @addr: a sized one that contains it (the innermost when they
+ * nest), else the closest label without size below it, if no sized symbol ends
+ * between the two and both are in one code section.
+ */
+static const struct dso_fsym *fsym_find(const struct ks_dso *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->nfsyms, i;
+
+	if (!hi || addr < d->fsyms[0].addr)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->fsyms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = lo;; i--) {
+		const struct dso_fsym *f = &d->fsyms[i];
+
+		if (f->size && addr - f->addr < f->size)
+			return f;
+		if (!i || d->fsyms[i - 1].maxend <= addr)
+			break;
+	}
+	i = lo;
+	if (!d->fsyms[i].size && (!i || d->fsyms[i - 1].maxend <= d->fsyms[i].addr) &&
+	    in_same_code_section(d, d->fsyms[i].addr, addr))
+		return &d->fsyms[i];
+	return NULL;
 }
 
 static int dso_open_file(struct ks_syms *s, struct ks_dso *d, struct stat *st)
@@ -779,7 +943,9 @@ static int dso_open(struct ks_syms *s, struct ks_dso *d)
 	dwfl_report_end(d->dwfl, NULL, NULL);
 	dwfl_module_info(d->mod, &udata, NULL, NULL, NULL, NULL, NULL, NULL);
 	*udata = d;
-	if (!dso_has_functions(d))
+	if (dso_index_symbols(d))
+		return dso_fail(d, -ENOMEM, "out of memory");
+	if (!d->nfsyms)
 		return dso_fail(d, -ENODATA, "no symbols (stripped, no debuginfo found)");
 	return 0;
 out_close:
@@ -830,66 +996,201 @@ static int call_site(Dwarf_Die *die, const char **file, unsigned int *line)
 	return 0;
 }
 
-/*
- * The functions at @vaddr from DWARF, innermost first: inlined instances, then the
- * concrete function. dwarf_getscopes stops at the innermost inlined instance (what
- * follows are the scopes of its abstract definition), so the callers are taken
- * from the DIE path of that instance (dwarf_getscopes_die).
- */
-static int dwarf_frames(Dwfl_Module *mod, uint64_t vaddr, Dwarf_Die *frames, int max)
+/* One code range of a function DIE, sorted by start, per CU. */
+struct fn_range {
+	uint64_t lo, hi;
+	uint64_t maxend;		/* the highest end up to here */
+	Dwarf_Die die;
+};
+
+struct fn_collect {
+	struct fn_range *r;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int fn_collect(Dwarf_Die *die, void *arg)
 {
-	Dwarf_Die *cu, *scopes = NULL, *path = NULL;
-	Dwarf_Addr bias;
-	int i, n, np, k = 0;
+	struct fn_collect *c = arg;
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
 
-	cu = dwfl_module_addrdie(mod, vaddr, &bias);
-	if (!cu)
-		return 0;
-	n = dwarf_getscopes(cu, vaddr - bias, &scopes);
-	for (i = 0; i < n; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-
-		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
-			break;
-	}
-	if (i >= n)
-		goto out;
-	np = dwarf_getscopes_die(&scopes[i], &path);
-	for (i = 0; i < np && k < max; i++) {
-		int tag = dwarf_tag(&path[i]);
-
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (hi <= lo)
 			continue;
-		frames[k++] = path[i];
-		if (tag == DW_TAG_subprogram)
-			break;
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 64;
+			struct fn_range *r = realloc(c->r, cap * sizeof(*r));
+
+			if (!r) {
+				c->nomem = true;
+				return DWARF_CB_ABORT;
+			}
+			c->r = r;
+			c->cap = cap;
+		}
+		c->r[c->n++] = (struct fn_range){ .lo = lo, .hi = hi, .die = *die };
 	}
-	free(path);
-out:
-	free(scopes);
-	return k;
+	return DWARF_CB_OK;
+}
+
+static int fn_range_cmp(const void *a, const void *b)
+{
+	const struct fn_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi > y->hi ? -1 : x->hi < y->hi;	/* the enclosing one first */
+}
+
+static int cu_table_grow(struct ks_dso *d)
+{
+	size_t cap = d->cu_mask ? (d->cu_mask + 1) * 2 : 64, i, j;
+	struct cu_fns *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; d->cu_mask && i <= d->cu_mask; i++) {
+		if (!d->cus[i].key)
+			continue;
+		for (j = mix64(d->cus[i].key) & (cap - 1); t[j].key; j = (j + 1) & (cap - 1))
+			;
+		t[j] = d->cus[i];
+	}
+	free(d->cus);
+	d->cus = t;
+	d->cu_mask = cap - 1;
+	return 0;
+}
+
+/*
+ * The functions with code in a CU, indexed on first use (one walk of its DIEs
+ * with dwarf_getfuncs). dwarf_getscopes would walk the whole CU again for every
+ * address: 100 us a lookup in libc.
+ */
+static struct cu_fns *cu_functions(struct ks_dso *d, Dwarf_Die *cu)
+{
+	uint64_t key = dwarf_dieoffset(cu) + 1, maxend = 0;
+	struct fn_collect c = { 0 };
+	struct cu_fns *e;
+	size_t i;
+
+	if ((d->ncus + 1) * 2 > d->cu_mask + 1 && cu_table_grow(d))
+		return NULL;
+	for (i = mix64(key) & d->cu_mask; d->cus[i].key; i = (i + 1) & d->cu_mask)
+		if (d->cus[i].key == key)
+			return &d->cus[i];
+	e = &d->cus[i];
+	if (dwarf_getfuncs(cu, fn_collect, &c, 0) < 0 && c.nomem) {
+		free(c.r);
+		return NULL;
+	}
+	if (c.n)
+		qsort(c.r, c.n, sizeof(*c.r), fn_range_cmp);
+	for (i = 0; i < c.n; i++) {
+		if (c.r[i].hi > maxend)
+			maxend = c.r[i].hi;
+		c.r[i].maxend = maxend;
+	}
+	e->key = key;
+	e->r = c.r;
+	e->n = c.n;
+	d->ncus++;
+	return e;
+}
+
+/* The innermost function range holding @pc (nested functions nest their ranges). */
+static const struct fn_range *fn_find(const struct cu_fns *c, uint64_t pc)
+{
+	size_t lo = 0, hi = c->n, i;
+
+	if (!hi || pc < c->r[0].lo)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->r[mid].lo <= pc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = lo;; i--) {
+		if (pc < c->r[i].hi)
+			return &c->r[i];
+		if (!i || c->r[i - 1].maxend <= pc)
+			return NULL;
+	}
+}
+
+/*
+ * The functions at @vaddr from DWARF, innermost first: the inlined instances
+ * (DW_TAG_inlined_subroutine, nested in the concrete function's DIE tree, maybe
+ * inside lexical blocks), then the concrete function.
+ */
+static int dwarf_frames(struct ks_dso *d, uint64_t vaddr, Dwarf_Die *frames, int max)
+{
+	Dwarf_Die chain[MAX_INLINE], die, child, *cu;
+	const struct fn_range *f;
+	struct cu_fns *c;
+	Dwarf_Addr bias;
+	uint64_t pc;
+	int n = 0, i;
+
+	cu = dwfl_module_addrdie(d->mod, vaddr, &bias);
+	if (!cu || !(c = cu_functions(d, cu)))
+		return 0;
+	pc = vaddr - bias;
+	f = fn_find(c, pc);
+	if (!f)
+		return 0;
+	die = chain[n++] = f->die;
+	while (n < max && n < MAX_INLINE && !dwarf_child(&die, &child)) {
+		bool deeper = false;
+
+		do {
+			int tag = dwarf_tag(&child);
+
+			if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+			     tag == DW_TAG_try_block || tag == DW_TAG_catch_block) &&
+			    dwarf_haspc(&child, pc) > 0) {
+				deeper = true;
+				break;
+			}
+		} while (!dwarf_siblingof(&child, &child));
+		if (!deeper)
+			break;
+		die = child;
+		if (dwarf_tag(&die) == DW_TAG_inlined_subroutine)
+			chain[n++] = die;
+	}
+	for (i = 0; i < n; i++)
+		frames[i] = chain[n - 1 - i];
+	return n;
 }
 
 static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct ks_sym *out)
 {
 	Dwarf_Die frames[MAX_INLINE];
-	const char *symname, *file = NULL;
+	const char *symname = NULL, *file = NULL;
+	const struct dso_fsym *fsym;
 	struct ks_sym_line *lines;
-	GElf_Off symoff = 0;
-	GElf_Sym sym;
-	uint64_t vaddr = 0;
+	uint64_t vaddr = 0, symoff = 0;
 	int nf = 0, lineno = 0, i;
 	unsigned int nlines;
 
 	if (!file_to_vaddr(d, off, &vaddr))
 		return -ENOENT;
-	symname = dwfl_module_addrinfo(d->mod, vaddr, &symoff, &sym, NULL, NULL, NULL);
+	fsym = fsym_find(d, vaddr);
+	if (fsym) {
+		symname = fsym->name;
+		symoff = vaddr - fsym->addr;
+	}
 	if (!s->no_lines) {
 		Dwfl_Line *ln = dwfl_module_getsrc(d->mod, vaddr);
 
 		if (ln)
 			file = dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
-		nf = dwarf_frames(d->mod, vaddr, frames, MAX_INLINE);
+		nf = dwarf_frames(d, vaddr, frames, MAX_INLINE);
 	}
 	if (!symname && !nf)
 		return -ENOENT;
@@ -1123,6 +1424,7 @@ out_nomem:
 void ks_syms_free(struct ks_syms *s)
 {
 	struct ks_dso *d;
+	size_t i;
 
 	if (!s)
 		return;
@@ -1131,6 +1433,11 @@ void ks_syms_free(struct ks_syms *s)
 			dwfl_end(d->dwfl);
 		free(d->file);
 		free(d->segs);
+		free(d->xsecs);
+		free(d->fsyms);
+		for (i = 0; d->cus && i <= d->cu_mask; i++)
+			free(d->cus[i].r);
+		free(d->cus);
 	}
 	ktab_free(s->ktab);
 	free(s->dso_slot);

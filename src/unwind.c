@@ -235,7 +235,12 @@ static int unw_file_open(struct unw_file *f)
 	void *data;
 	int fd, ret;
 
-	fd = open(f->real, O_RDONLY | O_CLOEXEC);
+	/* Mapped devices (GPU, /dev/zero) are never opened: that could have effects. */
+	if (stat(f->real, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOEXEC;
+	fd = open(f->real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -419,9 +424,12 @@ static bool unw_set_initial_registers(Dwfl_Thread *thread, void *arg)
 	int i;
 
 	/* Registers the recording lacks stay undefined rather than zero. */
-	for (i = 0; i < cur->arch->ndw; i++)
-		if ((cur->have & (1u << i)) && !dwfl_thread_state_registers(thread, i, 1, &cur->dw[i]))
+	for (i = 0; i < cur->arch->ndw; i++) {
+		if (!(cur->have & (1u << i)))
+			continue;
+		if (!dwfl_thread_state_registers(thread, i, 1, &cur->dw[i]))
 			return false;
+	}
 	dwfl_thread_state_register_pc(thread, cur->ip);
 	return true;
 }
@@ -456,6 +464,12 @@ static int unw_frame(Dwfl_Frame *frame, void *arg)
 }
 
 /* ---- address spaces ---- */
+
+static bool unw_space_is(const struct unw_space *s, const struct ks_unwind_input *in,
+			 const struct unw_arch *arch)
+{
+	return s->used && s->pid == in->pid && s->gen == in->maps_gen && s->arch == arch;
+}
 
 static Elf *unw_arch_elf(struct ks_unwind *u, const struct unw_arch *arch)
 {
@@ -584,12 +598,12 @@ static struct unw_space *unw_space_get(struct ks_unwind *u, const struct ks_unwi
 	struct unw_space *s = u->last, *victim = &u->spaces[0];
 	size_t i;
 
-	if (!s || !s->used || s->pid != in->pid || s->gen != in->maps_gen || s->arch != arch) {
+	if (!s || !unw_space_is(s, in, arch)) {
 		s = NULL;
 		for (i = 0; i < UNW_SPACES && !s; i++) {
 			struct unw_space *c = &u->spaces[i];
 
-			if (c->used && c->pid == in->pid && c->gen == in->maps_gen && c->arch == arch)
+			if (unw_space_is(c, in, arch))
 				s = c;
 			else if (!c->used || (victim->used && c->last_use < victim->last_use))
 				victim = c;

@@ -21,6 +21,7 @@ struct ks_perf_evspec {
 	uint64_t config;
 	bool tracepoint;
 	bool exclude_user, exclude_kernel;	/* ":k" / ":u" */
+	uint64_t period;		/* if set: this period, whatever the options say */
 };
 
 /*

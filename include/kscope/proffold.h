@@ -3,7 +3,8 @@
  * Resolved samples as folded stacks (stackcollapse-perf.pl's naming): the comm as
  * the root frame, then the functions from the outermost caller to the leaf, an
  * inlined function as a frame of its own ending in "_[i]", kernel functions ending
- * in "_[k]", and off-CPU stacks topped by a frame naming how the thread blocked.
+ * in "_[k]", and off-CPU stacks topped by a frame naming how the thread blocked:
+ * "[off-cpu:S]" sleeping, ":D" uninterruptible, ":R" preempted, ":I" idle, ":T" stopped.
  */
 #ifndef KSCOPE_PROFFOLD_H
 #define KSCOPE_PROFFOLD_H

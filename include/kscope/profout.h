@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the profile writers: frame names, so that every output names a frame
- * alike, and UTF-8 checks, as protobuf strings and JSON must be UTF-8 while names
- * from binaries and comms are just bytes.
+ * alike; UTF-8 checks, as protobuf strings and JSON must be UTF-8 while names from
+ * binaries and comms are just bytes; growing arrays.
  */
 #ifndef KSCOPE_PROFOUT_H
 #define KSCOPE_PROFOUT_H
@@ -33,5 +33,11 @@ size_t ks_profout_utf8_len(const char *s, size_t n);
 int ks_profout_utf8_valid(const char *s);
 /* Append @s to @b with each byte that is not UTF-8 replaced by U+FFFD. -ENOMEM. */
 int ks_profout_utf8_fix(struct ks_buf *b, const char *s);
+
+/*
+ * Make room for @need elements of @size bytes in the array whose pointer is at
+ * @arrp (any element type; new elements zeroed), *@cap counting elements. -ENOMEM.
+ */
+int ks_profout_grow(void *arrp, size_t *cap, size_t need, size_t size);
 
 #endif

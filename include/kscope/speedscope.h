@@ -7,9 +7,10 @@
  * One "sampled" profile per process, named "comm (pid)" (the latest comm of the
  * process's main thread, else that of the first thread seen) and ordered by pid; the
  * file opens on the heaviest. Samples keep their order (the "Time Order" view), consecutive
- * samples of a process with the same stack merged; stacks are root first, as
- * speedscope wants, weights in nanoseconds; each profile spans [0, its total weight],
- * the axis speedscope lays the samples out on.
+ * samples of a process with the same stack merged, samples of weight 0 left out (as
+ * speedscope does); stacks are root first, as speedscope wants, weights in
+ * nanoseconds; each profile spans [0, its total weight], the axis speedscope lays
+ * the samples out on.
  *
  * Frames are shared by all profiles and deduplicated by (name, file, line). An
  * inlined function is a frame of its own. Names follow ks_profout_name; kernel

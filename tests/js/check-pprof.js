@@ -19,7 +19,13 @@ if (raw[0] !== 0x1f || raw[1] !== 0x8b) {
 	console.error(file + ': not gzip');
 	process.exit(1);
 }
-const p = Profile.decode(zlib.gunzipSync(raw));
+let p;
+try {
+	p = Profile.decode(zlib.gunzipSync(raw));
+} catch (e) {
+	console.error(file + ': cannot decode: ' + e.message);
+	process.exit(1);
+}
 const strs = p.stringTable.strings;
 const problems = [];
 const big = (v) => BigInt(v);

@@ -169,7 +169,8 @@ static void parse(struct input *in, FILE *f)
 		if (p)
 			*p = '\0';
 		whole = keep(in, line);
-		for (n = 0, p = strtok(line, " \t\n"); p && n < MAX_WORDS; p = strtok(NULL, " \t\n"))
+		n = 0;
+		for (p = strtok(line, " \t\n"); p && n < MAX_WORDS; p = strtok(NULL, " \t\n"))
 			w[n++] = p;
 		if (!n)
 			continue;

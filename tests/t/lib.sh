@@ -1,7 +1,8 @@
 # Shell TAP library for kscope's tests against the running kernel (sourced by tNNNN-*.sh).
 #   test_expect_success [PREREQ,...] "description" 'commands'
 #   test_done
-# Prerequisites: ROOT, TRACEFS, TRACECMD, INSTANCES, UPROBES, TRIGGERS. A test whose
+# Prerequisites: ROOT, TRACEFS, TRACECMD, INSTANCES, UPROBES, TRIGGERS, PERF (perf_event
+# sampling allowed), PERFTOOL (perf(1) works), NODE. A test whose
 # prerequisite is missing prints "ok N # skip ..." and does not count as a failure.
 set -u
 # bash: assert_clean uses process substitution.
@@ -19,6 +20,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/kscope-test.XXXXXX")
 export KSCOPE_STATE_DIR=$TMP/state
 trap 'rm -rf "$TMP"' EXIT
 
+PROFLOAD_FP=${PROFLOAD_FP:-$SRC_DIR/build/tests/profload-fp}
+PROFLOAD_NOFP=${PROFLOAD_NOFP:-$SRC_DIR/build/tests/profload-nofp}
 if [ ! -x "$LOADGEN" ]; then
 	mkdir -p "$(dirname "$LOADGEN")"
 	cc -O2 -o "$LOADGEN" "$SRC_DIR/tests/lib/loadgen.c" || exit 1
@@ -29,6 +32,9 @@ have_prereq() {
 	ROOT) [ "$(id -u)" = 0 ] ;;
 	TRACEFS) [ -f $TRACEFS/trace ] || { [ "$(id -u)" = 0 ] && mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && TRACEFS=/sys/kernel/tracing; } ;;
 	TRACECMD) command -v trace-cmd >/dev/null ;;
+	PERF) [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 1 ] ;;
+	PERFTOOL) command -v perf >/dev/null && perf record -q -o /dev/null -e cpu-clock true >/dev/null 2>&1 ;;
+	NODE) command -v node >/dev/null && command -v npm >/dev/null ;;
 	INSTANCES) [ -d $TRACEFS/instances ] ;;
 	UPROBES) [ -f $TRACEFS/uprobe_events ] ;;
 	TRIGGERS) [ -f $TRACEFS/events/sched/sched_switch/trigger ] ;;

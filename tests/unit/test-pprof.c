@@ -47,19 +47,22 @@ static const struct ks_sym_line l_sys[] = { { "do_syscall_64", NULL, 0 } };
 #define LOC(a, m, l, k) { a, m, { KS_ARRAY_SIZE(l), l, 0 }, k }
 #define ULOC(a, m, k) { a, m, { 0, NULL, 0 }, k }
 
-static const struct ks_prof_loc loc_k = LOC(0xffffffff81000100, &m_kernel, l_sys, true);
-static const struct ks_prof_loc loc_r = LOC(0x7f0000000123, &m_libc, l_read, false);
-static const struct ks_prof_loc loc_r2 = LOC(0x7f0000000123, &m_libc_copy, l_read, false);
-static const struct ks_prof_loc loc_i = LOC(0x400123, &m_app, l_inline, false);
-static const struct ks_prof_loc loc_i2 = LOC(0x400123, &m_app, l_inline_copy, false);
-static const struct ks_prof_loc loc_u = ULOC(0x400200, &m_app, false);
-static const struct ks_prof_loc loc_n = ULOC(0x1234, NULL, false);
-static const struct ks_prof_loc loc_ku = ULOC(0xffffffff9000dead, NULL, true);
+/* Macros, as a const object is no constant initializer for the stacks (in ISO C). */
+#define LOC_K	LOC(0xffffffff81000100, &m_kernel, l_sys, true)
+#define LOC_R	LOC(0x7f0000000123, &m_libc, l_read, false)
+#define LOC_R2	LOC(0x7f0000000123, &m_libc_copy, l_read, false)
+#define LOC_I	LOC(0x400123, &m_app, l_inline, false)
+#define LOC_I2	LOC(0x400123, &m_app, l_inline_copy, false)
+#define LOC_U	ULOC(0x400200, &m_app, false)
+#define LOC_N	ULOC(0x1234, NULL, false)
+#define LOC_KU	ULOC(0xffffffff9000dead, NULL, true)
 
-static const struct ks_prof_loc st1[] = { loc_k, loc_r, loc_i };
-static const struct ks_prof_loc st2[] = { loc_u, loc_i2 };
-static const struct ks_prof_loc st3[] = { loc_k, loc_r2, loc_i2 };
-static const struct ks_prof_loc st4[] = { loc_n, loc_ku };
+static const struct ks_prof_loc loc_i = LOC_I, loc_u = LOC_U, loc_n = LOC_N, loc_ku = LOC_KU;
+
+static const struct ks_prof_loc st1[] = { LOC_K, LOC_R, LOC_I };
+static const struct ks_prof_loc st2[] = { LOC_U, LOC_I2 };
+static const struct ks_prof_loc st3[] = { LOC_K, LOC_R2, LOC_I2 };
+static const struct ks_prof_loc st4[] = { LOC_N, LOC_KU };
 
 #define BAD_COMM "bad\"na\\me\x01\xff"
 
@@ -73,7 +76,10 @@ static const struct ks_prof_sample samples[] = {
 	SAMPLE(100, 100, "app", 3000, 200, st3),	/* = the first */
 	SAMPLE(200, 201, BAD_COMM, 4000, 50, st4),
 	SAMPLE(200, 200, "other", 5000, 70, st4),
-	{ .pid = 50, .tid = 50, .comm = "idle", .time = 500 },	/* an empty stack */
+	/* An empty stack of weight 0: a pprof sample; speedscope leaves it out. */
+	{ .pid = 50, .tid = 50, .comm = "idle", .time = 500 },
+	/* An empty stack with a weight. */
+	{ .pid = 300, .tid = 300, .comm = "lost", .time = 600, .weight = 40 },
 };
 
 /* Helpers. */
@@ -593,9 +599,10 @@ static void test_pprof(void)
 	static const char *const want_samples[] = {
 		"do_syscall_64:0;read:10;inner:3/main:20 2 700 pid=100 tid=100 comm=app",
 		"0x400200;inner:3/main:20 1 300 pid=100 tid=101 comm=worker",
-		"0x1234;0xffffffff9000dead 1 50 pid=200 tid=201 comm=" "bad\"na\\me\x01\xef\xbf\xbd",
+		"0x1234;0xffffffff9000dead 1 50 pid=200 tid=201 comm=bad\"na\\me\x01\xef\xbf\xbd",
 		"0x1234;0xffffffff9000dead 1 70 pid=200 tid=200 comm=other",
 		" 1 0 pid=50 tid=50 comm=idle",
+		" 1 40 pid=300 tid=300 comm=lost",
 	};
 	struct prof pr;
 	struct msg all, m, vt;
@@ -632,8 +639,8 @@ static void test_pprof(void)
 	is_int(pb_num(all, 9), 1700000000000000000ll, "time_nanos as set");
 	is_int(pb_num(all, 10), 4500, "duration_nanos: the span of the samples' times");
 
-	is_int(pb_count(all, 2), 5, "equal stacks with equal labels merged: 5 samples of 6");
-	for (i = 0; i < pb_count(all, 2) && i < 5; i++) {
+	is_int(pb_count(all, 2), 6, "equal stacks with equal labels merged: 6 samples of 7");
+	for (i = 0; i < pb_count(all, 2) && i < 6; i++) {
 		sample_text(&pr, pb_get(all, 2, i), buf, sizeof(buf));
 		is_str(buf, want_samples[i], "sample %d: stack leaf first, values, labels", i);
 	}
@@ -738,7 +745,7 @@ static void test_speedscope(void)
 {
 	static const char want[] =
 		"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
-		"\"exporter\":\"kscope\",\"name\":\"cpu \\\"x\\\"\",\"activeProfileIndex\":1,\n"
+		"\"exporter\":\"kscope\",\"name\":\"cpu \\\"x\\\"\",\"activeProfileIndex\":0,\n"
 		"\"shared\":{\"frames\":[\n"
 		"{\"name\":\"inner\",\"file\":\"a.h\",\"line\":3},\n"
 		"{\"name\":\"main\",\"file\":\"app.c\",\"line\":20},\n"
@@ -748,15 +755,15 @@ static void test_speedscope(void)
 		"{\"name\":\"[unknown] [k]\"},\n"
 		"{\"name\":\"[unknown]\"}]},\n"
 		"\"profiles\":[\n"
-		"{\"type\":\"sampled\",\"name\":\"idle (50)\",\"unit\":\"nanoseconds\","
-		"\"startValue\":0,\"endValue\":0,\n"
-		"\"samples\":[\n[]],\n\"weights\":[0]},\n"
 		"{\"type\":\"sampled\",\"name\":\"app (100)\",\"unit\":\"nanoseconds\","
 		"\"startValue\":0,\"endValue\":1000,\n"
 		"\"samples\":[\n[1,0,2,3],\n[1,0,4],\n[1,0,2,3]],\n\"weights\":[500,300,200]},\n"
 		"{\"type\":\"sampled\",\"name\":\"other (200)\",\"unit\":\"nanoseconds\","
 		"\"startValue\":0,\"endValue\":120,\n"
-		"\"samples\":[\n[5,6]],\n\"weights\":[120]}]}\n";
+		"\"samples\":[\n[5,6]],\n\"weights\":[120]},\n"
+		"{\"type\":\"sampled\",\"name\":\"lost (300)\",\"unit\":\"nanoseconds\","
+		"\"startValue\":0,\"endValue\":40,\n"
+		"\"samples\":[\n[]],\n\"weights\":[40]}]}\n";
 	char *out;
 
 	out = write_speedscope("cpu \"x\"", samples, KS_ARRAY_SIZE(samples));

@@ -4,7 +4,9 @@
  * next to this test without frame pointers) spins in main -> level1 -> level2 ->
  * level3; it is sampled here with perf_event_open (cpu-clock, REGS_USER + STACK_USER)
  * and every sample must unwind back to main. Function names come from the fixture's
- * .symtab read here with libelf, independently of the unwinder.
+ * .symtab read here with libelf, independently of the unwinder. Also: a signal frame,
+ * separate debuginfo under a symfs, bad inputs, the address-space cache, speed, and
+ * aarch64 CFI from a hand-made ELF (runs on any host; the sampling needs x86_64).
  */
 #include <elfutils/libdwelf.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,16 +62,18 @@ struct fixture {
 	int nsamples;
 	uint64_t mask;
 	uint64_t signal_pc;		/* where SIGUSR1 interrupted level3 */
-	const char *skip;		/* why sampling could not be done */
+	char skip[PATH_MAX + 128];	/* why sampling could not be done */
+	int broken;			/* a failure, not a reason to skip */
 };
 
 static char test_dir[PATH_MAX];
 
+/* CPU time: speeds stay comparable on a busy machine. */
 static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -246,12 +251,12 @@ static void sample(struct fixture *fx, double secs)
 	attr.disabled = 1;
 	fd = syscall(__NR_perf_event_open, &attr, fx->pid, -1, -1, 0);
 	if (fd < 0) {
-		fx->skip = "perf_event_open failed";
+		snprintf(fx->skip, sizeof(fx->skip), "perf_event_open: %s", strerror(errno));
 		return;
 	}
 	base = mmap(NULL, (RING_PAGES + 1) * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
-		fx->skip = "perf mmap failed";
+		snprintf(fx->skip, sizeof(fx->skip), "perf mmap: %s", strerror(errno));
 		close(fd);
 		return;
 	}
@@ -304,7 +309,8 @@ static struct fixture *fixture_run(const char *name, double secs, int sig)
 	snprintf(fx->path, sizeof(fx->path), "%s/%s", test_dir, name);
 	fx->mask = ks_unwind_regs_mask("x86_64");
 	if (access(fx->path, X_OK) || pipe(pipefd)) {
-		fx->skip = "fixture not built";
+		snprintf(fx->skip, sizeof(fx->skip), "cannot run %s", fx->path);
+		fx->broken = 1;
 		return fx;
 	}
 	fx->pid = fork();
@@ -315,11 +321,14 @@ static struct fixture *fixture_run(const char *name, double secs, int sig)
 	}
 	close(pipefd[1]);
 	if (fx->pid < 0 || read(pipefd[0], buf, 6) != 6) {
-		fx->skip = "fixture did not start";
+		snprintf(fx->skip, sizeof(fx->skip), "%s did not start", fx->path);
+		fx->broken = 1;
 		goto out_kill;
 	}
 	if (read_maps(fx) || read_symbols(fx)) {
-		fx->skip = "cannot read the fixture's maps or symbols";
+		snprintf(fx->skip, sizeof(fx->skip), "cannot read the maps or symbols of %s",
+			 fx->path);
+		fx->broken = 1;
 		goto out_kill;
 	}
 	usleep(20000);		/* well inside level3 */
@@ -327,13 +336,16 @@ static struct fixture *fixture_run(const char *name, double secs, int sig)
 		kill(fx->pid, SIGUSR1);
 		fx->signal_pc = read_signal_pc(pipefd[0]);
 		if (!fx->signal_pc) {
-			fx->skip = "the fixture's signal handler did not run";
+			snprintf(fx->skip, sizeof(fx->skip), "the signal handler did not run");
+			fx->broken = 1;
 			goto out_kill;
 		}
 	}
 	sample(fx, secs);
-	if (!fx->skip && !fx->nsamples)
-		fx->skip = "no samples";
+	if (!fx->skip[0] && !fx->nsamples) {
+		snprintf(fx->skip, sizeof(fx->skip), "no samples");
+		fx->broken = 1;
+	}
 out_kill:
 	close(pipefd[0]);
 	if (fx->pid > 0) {
@@ -556,6 +568,13 @@ static void test_bad_inputs(struct fixture *fx)
 	n = ks_unwind_user(u, &in, ips, MAX_FRAMES);
 	ok(n >= 1 && n <= MAX_FRAMES, "no maps at all (%d)", n);
 
+	/* Another machine's recording: x86_64 files are not used for aarch64 CFI. */
+	in = input_of(fx, s, 1);
+	in.machine = "aarch64";
+	in.regs_mask = ks_unwind_regs_mask("aarch64");
+	n = ks_unwind_user(u, &in, ips, MAX_FRAMES);
+	ok(n >= 1 && !chain_ok(fx, ips, n), "aarch64 sample over x86_64 files: no chain (%d)", n);
+
 	/* Wrong build-id: the file is another build, its CFI must not be used. */
 	memcpy(missing, fx->maps, fx->nmaps * sizeof(*missing));
 	for (i = 0; i < (int)fx->nmaps; i++) {
@@ -589,13 +608,14 @@ static void test_bad_inputs(struct fixture *fx)
 				regs[j] = s->regs[j] ^ (rand_r(&seed) & 0xff);
 		for (j = 0; j < STACK_SIZE; j++)
 			junk[j] = rand_r(&seed);
-		if (i & 2)	/* stack values that look like code and stack addresses */
-			for (j = 0; j + 8 <= STACK_SIZE; j += 8) {
-				uint64_t v = rand_r(&seed) & 1 ? fx->lo[F_LEVEL1] + 9 :
-					     regs[reg_idx(fx->mask, R_SP)] + (rand_r(&seed) & 0x1ff8);
+		/* Stack values that look like return addresses and stack addresses. */
+		for (j = 0; (i & 2) && j + 8 <= STACK_SIZE; j += 8) {
+			uint64_t v = fx->lo[F_LEVEL1] + 9;
 
-				memcpy(junk + j, &v, 8);
-			}
+			if (rand_r(&seed) & 1)
+				v = regs[reg_idx(fx->mask, R_SP)] + (rand_r(&seed) & 0x1ff8);
+			memcpy(junk + j, &v, 8);
+		}
 		in = input_of(fx, s, 1);
 		in.regs = regs;
 		in.stack = junk;
@@ -647,8 +667,8 @@ static void test_speed(struct fixture *fx)
 		}
 		t = now() - t0;
 	} while (t < 0.5);
-	printf("# speed: %.0f unwinds/s, %.1f frames each (%d unwinds in %.2f s)\n", count / t,
-	       (double)frames / count, count, t);
+	printf("# speed: %.0f unwinds/s, %.1f frames each (%d unwinds in %.2f s of CPU)\n",
+	       count / t, (double)frames / count, count, t);
 	ok(count / t > 1000, "more than 1000 unwinds/s");
 	ks_unwind_free(u);
 }
@@ -725,6 +745,141 @@ static void test_fallback(void)
 	ks_unwind_free(u);
 }
 
+/* Append a .eh_frame record (CIE or FDE) of @len bytes after the length, nop-padded. */
+static size_t eh_record(uint8_t *p, const uint8_t *body, size_t len)
+{
+	uint32_t l = (4 + len + 7) / 8 * 8 - 4;
+
+	memcpy(p, &l, 4);
+	memcpy(p + 4, body, len);
+	memset(p + 4 + len, 0, l - len);	/* DW_CFA_nop */
+	return 4 + l;
+}
+
+static size_t eh_fde(uint8_t *p, size_t cie_off, size_t off, uint64_t lo, uint64_t hi,
+		     const uint8_t *insns, size_t ninsns)
+{
+	uint8_t body[64];
+	uint32_t cie_ptr = off + 4 - cie_off;
+	uint64_t range = hi - lo;
+
+	memcpy(body, &cie_ptr, 4);
+	memcpy(body + 4, &lo, 8);	/* DW_EH_PE_absptr */
+	memcpy(body + 12, &range, 8);
+	body[20] = 0;			/* augmentation data length */
+	memcpy(body + 21, insns, ninsns);
+	return eh_record(p, body, 21 + ninsns);
+}
+
+/*
+ * A hand-made aarch64 ELF (ET_DYN) with .eh_frame for three functions: A [0x100,0x140)
+ * a leaf (CFA = sp, return address in x30), B [0x140,0x180) with x29/x30 saved at
+ * CFA-32/CFA-24 and CFA = sp+32, C [0x180,0x1c0) the outermost (x30 undefined).
+ */
+static int write_arm64_elf(const char *path)
+{
+	static const uint8_t cie[] = {
+		0, 0, 0, 0, 1, 'z', 'R', 0, 4, 0x78, 30, 1, 0x00,	/* CIE id, absptr FDEs */
+		0x0c, 31, 0,						/* def_cfa sp, 0 */
+	};
+	static const uint8_t fde_a[] = { 0 };	/* DW_CFA_nop: the CIE's rules */
+	static const uint8_t fde_b[] = { 0x0e, 32, 0x80 | 29, 4, 0x80 | 30, 3 };
+	static const uint8_t fde_c[] = { 0x0e, 16, 0x07, 30 };
+	static const char shstr[] = "\0.text\0.eh_frame\0.shstrtab";
+	uint8_t img[0x440] = { 0 };
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + 0x40);
+	Elf64_Shdr sh[4] = { { 0 } };
+	size_t off = 0x200, i;
+	uint32_t nop = 0xd503201f;
+	int fd, ret;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_DYN;
+	eh->e_machine = EM_AARCH64;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = 0x40;
+	eh->e_shoff = 0x340;
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 1;
+	eh->e_shentsize = sizeof(sh[0]);
+	eh->e_shnum = 4;
+	eh->e_shstrndx = 3;
+	*ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
+			    .p_vaddr = 0, .p_filesz = sizeof(img), .p_memsz = sizeof(img),
+			    .p_align = 0x1000 };
+	for (i = 0x100; i < 0x1c0; i += 4)
+		memcpy(img + i, &nop, 4);
+	off += eh_record(img + off, cie, sizeof(cie));
+	off += eh_fde(img + off, 0x200, off, 0x100, 0x140, fde_a, sizeof(fde_a));
+	off += eh_fde(img + off, 0x200, off, 0x140, 0x180, fde_b, sizeof(fde_b));
+	off += eh_fde(img + off, 0x200, off, 0x180, 0x1c0, fde_c, sizeof(fde_c));
+	off += 4;	/* zero terminator */
+	memcpy(img + 0x300, shstr, sizeof(shstr));
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS,
+			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = 0x100,
+			      .sh_offset = 0x100, .sh_size = 0xc0, .sh_addralign = 4 };
+	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+			      .sh_addr = 0x200, .sh_offset = 0x200, .sh_size = off - 0x200,
+			      .sh_addralign = 8 };
+	sh[3] = (Elf64_Shdr){ .sh_name = 17, .sh_type = SHT_STRTAB, .sh_offset = 0x300,
+			      .sh_size = sizeof(shstr), .sh_addralign = 1 };
+	memcpy(img + 0x340, sh, sizeof(sh));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	ret = ks_write_all(fd, img, sizeof(img));
+	close(fd);
+	return ret;
+}
+
+/* aarch64 CFI on any host: the recording's machine, not the host's, picks the backend. */
+static void test_arm64_cfi(void)
+{
+	char path[] = "/tmp/kscope-unw-arm64-XXXXXX";
+	const uint64_t base = 0x5500000000ull, sp = 0x7ffff000ull;
+	uint64_t regs[33] = { 0 }, stack[8] = { 0 }, ips[MAX_FRAMES];
+	struct ks_unwind_map map = { .start = base, .end = base + 0x1000, .path = path };
+	struct ks_unwind_input in = {
+		.machine = "aarch64",
+		.pid = 7,
+		.maps = &map,
+		.nmaps = 1,
+		.regs_mask = ks_unwind_regs_mask("aarch64"),
+		.regs = regs,
+		.stack = (const uint8_t *)stack,
+		.stack_len = sizeof(stack),
+	};
+	struct ks_unwind *u;
+	int fd, n;
+
+	fd = mkstemp(path);
+	if (fd < 0 || (close(fd), write_arm64_elf(path))) {
+		ok(0, "cannot write %s", path);
+		return;
+	}
+	u = unwinder(NULL);
+	regs[32] = base + 0x110;	/* pc in A */
+	regs[30] = base + 0x150;	/* A returns into B */
+	regs[31] = sp;
+	regs[29] = 0;			/* no frame pointer chain to fall back on */
+	stack[1] = base + 0x190;	/* B's saved x30: into C */
+	n = ks_unwind_user(u, &in, ips, MAX_FRAMES);
+	ok(n == 3 && ips[0] == base + 0x110 && ips[1] == base + 0x150 && ips[2] == base + 0x190,
+	   "aarch64 .eh_frame: A <- B <- C, ends where x30 is undefined (%d)", n);
+	in.stack_len = 8;
+	in.pid = 8;
+	n = ks_unwind_user(u, &in, ips, MAX_FRAMES);
+	ok(n == 2 && ips[1] == base + 0x150, "aarch64: B's saved x30 beyond the stack copy (%d)",
+	   n);
+	ks_unwind_free(u);
+	unlink(path);
+}
+
 static int run(const char *cmd)
 {
 	int ret = system(cmd);
@@ -795,9 +950,22 @@ static void test_debuginfo(struct fixture *fx)
 	run(cmd);
 }
 
-int main(int argc, char **argv)
+/* Sampling may be forbidden (perf_event_paranoid): skip; a fixture that fails: fail. */
+static int sampled(const struct fixture *fx, const char *what)
+{
+	if (!fx->skip[0])
+		return 1;
+	if (fx->broken)
+		ok(0, "%s: %s", what, fx->skip);
+	else
+		ok(1, "# SKIP %s: %s", what, fx->skip);
+	return 0;
+}
+
+int main(void)
 {
 	struct fixture *fx;
+	struct utsname un;
 	char *slash;
 
 	if (!realpath("/proc/self/exe", test_dir))
@@ -807,11 +975,14 @@ int main(int argc, char **argv)
 
 	test_masks();
 	test_fallback();
+	test_arm64_cfi();
+	if (uname(&un) || strcmp(un.machine, "x86_64")) {
+		ok(1, "# SKIP the sampled fixture tests need an x86_64 host");
+		return tap_done();
+	}
 
 	fx = fixture_run("unwfix", 0.25, 0);
-	if (fx->skip) {
-		ok(1, "# SKIP sampling unwfix: %s (%s)", fx->skip, strerror(errno));
-	} else {
+	if (sampled(fx, "sampling unwfix")) {
 		printf("# %d samples of %s\n", fx->nsamples, fx->path);
 		test_unwind(fx);
 		test_limits(fx);
@@ -822,16 +993,12 @@ int main(int argc, char **argv)
 	fixture_free(fx);
 
 	fx = fixture_run("unwfix", 0.1, 1);
-	if (fx->skip)
-		ok(1, "# SKIP sampling unwfix in its signal handler: %s", fx->skip);
-	else
+	if (sampled(fx, "sampling unwfix in its signal handler"))
 		test_signal(fx);
 	fixture_free(fx);
 
 	fx = fixture_run("unwfix-nocfi", 0.15, 0);
-	if (fx->skip)
-		ok(1, "# SKIP sampling unwfix-nocfi: %s", fx->skip);
-	else
+	if (sampled(fx, "sampling unwfix-nocfi"))
 		test_debuginfo(fx);
 	fixture_free(fx);
 	return tap_done();

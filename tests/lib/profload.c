@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Workloads with known stacks for the profiler tests, built with and without frame
+ * pointers (tests/t/t06*-profile-*.sh).
+ *
+ *   profload cpu SECS     burns CPU for SECS seconds in fixed proportions:
+ *                         spin_a 60%, spin_b 30%, and spin_c at the bottom of a
+ *                         40-deep recursion (recurse) 10%, all under run_cpu.
+ *   profload offcpu N     N rounds of: sleep 10 ms in nanosleep (in nap), then block
+ *                         30 ms reading a pipe another thread writes (in wait_pipe);
+ *                         blocked time in the ratio 1:3.
+ *   profload sleep SECS   sleeps (for -p tests), burning a little CPU every 10 ms.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+
+static volatile unsigned long sink;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+/*
+ * Not leaf functions: GCC gives a leaf no frame even with -fno-omit-frame-pointer,
+ * which would hide its caller from a frame-pointer walk.
+ */
+NOINLINE void publish(unsigned long x)
+{
+	sink = x;
+}
+
+/* The three share one loop of equal cost per step, so shares follow the step counts. */
+NOINLINE void spin_a(unsigned long n)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < n; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	publish(x);
+}
+
+NOINLINE void spin_b(unsigned long n)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < n; i++)
+		x = x * 2862933555777941757ul + 3037000493ul;
+	publish(x);
+}
+
+NOINLINE void spin_c(unsigned long n)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < n; i++)
+		x = x * 3935559000370003845ul + 2691343689449507681ul;
+	publish(x);
+}
+
+NOINLINE int recurse(int depth, unsigned long n)
+{
+	if (depth == 0) {
+		spin_c(n);
+		return 0;
+	}
+	/* The addition after the call keeps it from becoming a tail call. */
+	return recurse(depth - 1, n) + 1;
+}
+
+NOINLINE void run_cpu(double secs)
+{
+	const unsigned long unit = 200000;
+	double end = now() + secs;
+
+	while (now() < end) {
+		spin_a(6 * unit);
+		spin_b(3 * unit);
+		sink += (unsigned long)recurse(40, unit);
+	}
+}
+
+static int pipe_fds[2];
+
+static void *writer(void *arg)
+{
+	struct timespec ts = { 0, 30 * 1000 * 1000 };
+	int i, n = *(int *)arg;
+
+	for (i = 0; i < n; i++) {
+		nanosleep(&ts, NULL);
+		if (write(pipe_fds[1], "x", 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+NOINLINE void nap(void)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	sink++;
+}
+
+NOINLINE void wait_pipe(void)
+{
+	char c;
+
+	if (read(pipe_fds[0], &c, 1) != 1)
+		exit(1);
+	sink++;
+}
+
+NOINLINE void run_offcpu(int n)
+{
+	pthread_t t;
+	int i;
+
+	if (pipe(pipe_fds))
+		exit(1);
+	/* The writer starts its 30 ms when we start waiting: after our nap. */
+	for (i = 0; i < n; i++) {
+		nap();
+		if (pthread_create(&t, NULL, writer, &(int){ 1 }))
+			exit(1);
+		wait_pipe();
+		pthread_join(t, NULL);
+	}
+}
+
+NOINLINE void run_sleep(double secs)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	double end = now() + secs;
+
+	while (now() < end) {
+		spin_a(20000);
+		nanosleep(&ts, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "cpu"))
+		run_cpu(atof(argv[2]));
+	else if (argc == 3 && !strcmp(argv[1], "offcpu"))
+		run_offcpu(atoi(argv[2]));
+	else if (argc == 3 && !strcmp(argv[1], "sleep"))
+		run_sleep(atof(argv[2]));
+	else {
+		fprintf(stderr, "usage: profload cpu SECS | offcpu N | sleep SECS\n");
+		return 2;
+	}
+	return 0;
+}
