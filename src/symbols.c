@@ -124,7 +124,7 @@ struct ks_dso {
 	size_t nfsyms;
 	struct cu_fns *cus;
 	size_t cu_mask, ncus;
-	Dwfl *dwfl;			/* one session per binary, the module at its own vaddrs */
+	Dwfl *dwfl;			/* one session per binary, at its own vaddrs */
 	Dwfl_Module *mod;
 };
 
@@ -977,7 +977,8 @@ static bool file_to_vaddr(const struct ks_dso *d, uint64_t off, uint64_t *vaddr)
 	return found;
 }
 
-static int call_site(Dwarf_Die *die, const char **file, unsigned int *line)
+/* Where an inlined instance was called from. */
+static void call_site(Dwarf_Die *die, const char **file, unsigned int *line)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Files *files;
@@ -993,7 +994,6 @@ static int call_site(Dwarf_Die *die, const char **file, unsigned int *line)
 	    dwarf_diecu(die, &cu, NULL, NULL) && !dwarf_getsrcfiles(&cu, &files, &nfiles) &&
 	    idx < nfiles)
 		*file = dwarf_filesrc(files, idx, NULL, NULL);
-	return 0;
 }
 
 /* One code range of a function DIE, sorted by start, per CU. */
@@ -1287,6 +1287,10 @@ int ks_syms_dso_lookup(struct ks_syms *s, struct ks_dso *d, uint64_t file_offset
 
 int ks_syms_dso_status(struct ks_syms *s, struct ks_dso *d, const char **why)
 {
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
 	if (!d) {
 		*why = "no binary";
 		return -EINVAL;

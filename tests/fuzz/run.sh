@@ -1,25 +1,50 @@
 #!/bin/bash
 # Build and run the libFuzzer targets (clang with -fsanitize=fuzzer,address,undefined).
 #
-#   tests/fuzz/run.sh build        build build-fuzz/fuzz-tracedat only
+#   tests/fuzz/run.sh build        build every target into build-fuzz/
 #   tests/fuzz/run.sh smoke        (make fuzz-check) every seed once, then ~60 s of fuzzing
-#   tests/fuzz/run.sh long SECS    fuzz for SECS seconds on all CPUs
-#   tests/fuzz/run.sh repro FILE.. run the target once on each FILE
+#                                  per target
+#   tests/fuzz/run.sh long SECS    fuzz each target for SECS seconds on all CPUs
+#   tests/fuzz/run.sh repro FILE.. run every target once on each FILE
 #
-# Seeds live in tests/fuzz/seeds/ (never written to); the growing corpus, crash
-# artifacts and logs go to build-fuzz/. Output is TAP, ending with "N passed, M failed".
-# CC (default: clang, then clang-14) and FUZZ_SMOKE_SECS (default 60) can be overridden.
+# Targets: fuzz-tracedat (the trace.dat reader and report's printer, seeds in
+# tests/fuzz/seeds/) and fuzz-profile (the profile reader and the profile writers,
+# seeds in tests/fuzz/seeds-profile/); FUZZ_TARGETS picks some. Seeds are never written
+# to; the growing corpus, crash artifacts and logs go to build-fuzz/. Output is TAP,
+# ending with "N passed, M failed". CC (default: clang, then clang-14) and
+# FUZZ_SMOKE_SECS (default 60) can be overridden.
 set -u
 
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ_DIR=$SRC_DIR/tests/fuzz
 OUT=$SRC_DIR/build-fuzz
-BIN=$OUT/fuzz-tracedat
-SEEDS=$FUZZ_DIR/seeds
-CORPUS=$OUT/corpus-tracedat
 DICT=$FUZZ_DIR/tracedat.dict
 ARTIFACTS=$OUT/artifacts/
-SOURCES="src/tracedat-read.c src/evprint.c src/util.c"
+TARGETS=${FUZZ_TARGETS:-tracedat profile}
+
+# use_target NAME: the target's binary, seeds, corpus, sources and libraries.
+use_target() {
+	NAME=$1
+	BIN=$OUT/fuzz-$NAME
+	CORPUS=$OUT/corpus-$NAME
+	case $NAME in
+	tracedat)
+		SEEDS=$FUZZ_DIR/seeds
+		SOURCES="src/tracedat-read.c src/evprint.c src/util.c"
+		PKGS="libtraceevent libtracefs"
+		;;
+	profile)
+		SEEDS=$FUZZ_DIR/seeds-profile
+		SOURCES="src/prof.c src/proffold.c src/proftop.c src/pprof.c src/stacks.c
+			 src/tracedat-read.c"
+		PKGS="libtraceevent libtracefs libdw libelf zlib"
+		;;
+	*)
+		echo "unknown fuzz target $NAME" >&2
+		exit 2
+		;;
+	esac
+}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -84,8 +109,8 @@ build() {
 	local cc flags libs src f
 
 	cc=$(find_cc) || { echo "# no clang found (Debian: apt-get install clang libclang-rt-14-dev)"; return 1; }
-	flags=$(pkg-config --cflags libtraceevent libtracefs) || return 1
-	libs=$(pkg-config --libs libtraceevent libtracefs) || return 1
+	flags=$(pkg-config --cflags $PKGS) || return 1
+	libs=$(pkg-config --libs $PKGS) || return 1
 	mkdir -p "$OUT" "$CORPUS" "$ARTIFACTS" || return 1
 	# Rebuild only when a source, a header or this script is newer than the binary.
 	if [ -x "$BIN" ] && [ -z "$(cd "$SRC_DIR" && find $(module_sources) include/kscope \
@@ -100,7 +125,7 @@ build() {
 	"$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		-I"$SRC_DIR/include" -D_GNU_SOURCE $flags \
-		-o "$BIN.tmp" "$FUZZ_DIR/fuzz-tracedat.c" $src $libs &&
+		-o "$BIN.tmp" "$FUZZ_DIR/fuzz-$NAME.c" $src $libs &&
 	mv "$BIN.tmp" "$BIN"
 }
 
@@ -115,17 +140,17 @@ check_seeds() {
 	for f in "$SEEDS"/*; do
 		[ -f "$f" ] || continue
 		if run_one "$f"; then
-			ok "seed $(basename "$f")"
+			ok "$NAME seed $(basename "$f")"
 		else
 			sed 's/^/# /' "$OUT/one.log" | tail -n 40
-			not_ok "seed $(basename "$f")"
+			not_ok "$NAME seed $(basename "$f")"
 		fi
 	done
 }
 
 # fuzz SECS JOBS: fuzz the corpus dir (new inputs land there) starting from the seeds.
 fuzz() {
-	local secs=$1 jobs=$2 log=$OUT/fuzz.log rc
+	local secs=$1 jobs=$2 log=$OUT/fuzz-$NAME.log rc
 
 	echo "# fuzzing for $secs s with $jobs job(s); log: $log"
 	# -fork runs the workers and stops at the first crash (artifact in $ARTIFACTS).
@@ -136,43 +161,49 @@ fuzz() {
 	grep -E '^(#[0-9]+:? *(DONE|pulse|cov)|stat::number_of_executed_units|stat::average_exec_per_sec)' \
 		"$log" | tail -n 3 | sed 's/^/# /'
 	if [ $rc = 0 ] && ! grep -q -E '^==[0-9]+==ERROR|runtime error:' "$log"; then
-		ok "fuzz-tracedat for $secs s"
+		ok "fuzz-$NAME for $secs s"
 	else
 		grep -E -A 30 '^==[0-9]+==ERROR|runtime error:|Test unit written' "$log" | head -n 60 |
 			sed 's/^/# /'
-		not_ok "fuzz-tracedat for $secs s (crash input in $ARTIFACTS)"
+		not_ok "fuzz-$NAME for $secs s (crash input in $ARTIFACTS)"
 	fi
 }
 
 mode=${1:-smoke}
 case $mode in
 build)
-	build
+	for t in $TARGETS; do
+		use_target "$t"
+		build || exit 1
+	done
 	exit
 	;;
-smoke)
-	if build; then ok "build fuzz-tracedat"; else not_ok "build fuzz-tracedat"; finish; fi
-	check_seeds
-	fuzz "${FUZZ_SMOKE_SECS:-60}" 1
-	finish
-	;;
-long)
-	secs=${2:-600}
-	if build; then ok "build fuzz-tracedat"; else not_ok "build fuzz-tracedat"; finish; fi
-	check_seeds
-	fuzz "$secs" "${FUZZ_JOBS:-$(nproc)}"
+smoke|long)
+	secs=${FUZZ_SMOKE_SECS:-60} jobs=1
+	if [ "$mode" = long ]; then
+		secs=${2:-600} jobs=${FUZZ_JOBS:-$(nproc)}
+	fi
+	for t in $TARGETS; do
+		use_target "$t"
+		if build; then ok "build fuzz-$t"; else not_ok "build fuzz-$t"; continue; fi
+		check_seeds
+		fuzz "$secs" "$jobs"
+	done
 	finish
 	;;
 repro)
 	shift
-	build || exit 1
-	for f in "$@"; do
-		if "$BIN" -rss_limit_mb=2048 -timeout=30 "$f"; then ok "$f"; else not_ok "$f"; fi
+	for t in $TARGETS; do
+		use_target "$t"
+		build || exit 1
+		for f in "$@"; do
+			if "$BIN" -rss_limit_mb=2048 -timeout=30 "$f"; then ok "$t $f"; else not_ok "$t $f"; fi
+		done
 	done
 	finish
 	;;
 *)
-	sed -n '2,11p' "$0"
+	sed -n '2,17p' "$0"
 	exit 2
 	;;
 esac
