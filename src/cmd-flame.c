@@ -276,6 +276,8 @@ static int load_recording(const struct flame_args *a, const char *path, const ch
 		ret = sink_pprof_new(in, on, off, &k->pprof, err);
 		if (ret)
 			goto out;
+		if (in->start_epoch_ns)
+			ks_pprof_set_time(k->pprof, in->start_epoch_ns);
 	}
 	scratch = calloc(1024, sizeof(*scratch));
 	if (!scratch) {

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kscope/child.h"
@@ -106,6 +107,7 @@ struct profile_ctx {
 	uint64_t regs_mask;
 	const char *clock;
 	uint64_t start_ns, stop_ns;
+	uint64_t start_epoch_ns;	/* wall clock at start_ns */
 	int stop_reason;
 	struct ks_err err;
 };
@@ -510,6 +512,7 @@ static int profile_run(struct profile_ctx *c)
 	struct pollfd *pfd = calloc(nr + 1, sizeof(*pfd));
 	bool status = !c->quiet && isatty(STDERR_FILENO);
 	uint64_t deadline = 0, ts;
+	struct timespec wall;
 
 	if (!pfd)
 		return ks_err_set(&c->err, -ENOMEM, "out of memory");
@@ -526,6 +529,8 @@ static int profile_run(struct profile_ctx *c)
 		goto out;
 	}
 	c->start_ns = ks_now_ns();
+	clock_gettime(CLOCK_REALTIME, &wall);
+	c->start_epoch_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
 	if (c->duration > 0)
 		deadline = c->start_ns + (uint64_t)(c->duration * 1e9);
 	if (c->cmd) {
@@ -603,8 +608,9 @@ static char *profile_meta(struct profile_ctx *c)
 		ks_buf_addf(&b, "event%d=%s\nevent%d_clock=%d\nevent%d_offcpu=%d\n", i,
 			    c->events[i].name, i, ks_perf_event_is_clock(&c->events[i]), i,
 			    i == c->offcpu_event);
-	ks_buf_addf(&b, "start_ns=%llu\nduration_ns=%llu\n", (unsigned long long)c->start_ns,
-		    (unsigned long long)(c->stop_ns - c->start_ns));
+	ks_buf_addf(&b, "start_ns=%llu\nduration_ns=%llu\nstart_epoch_ns=%llu\n",
+		    (unsigned long long)c->start_ns, (unsigned long long)(c->stop_ns - c->start_ns),
+		    (unsigned long long)c->start_epoch_ns);
 	if (c->cmd) {
 		ks_buf_addf(&b, "command=");
 		for (i = 0; c->cmd[i]; i++)

@@ -483,6 +483,8 @@ static int parse_meta(struct ks_prof *p, struct ks_err *err)
 	in->period = v ? strtoull(v, NULL, 10) : 0;
 	v = meta_get(p->meta, "start_ns");
 	in->start_ns = v ? strtoull(v, NULL, 10) : 0;
+	v = meta_get(p->meta, "start_epoch_ns");
+	in->start_epoch_ns = v ? strtoull(v, NULL, 10) : 0;
 	v = meta_get(p->meta, "duration_ns");
 	in->duration_ns = v ? strtoull(v, NULL, 10) : 0;
 	v = meta_get(p->meta, "regs_mask");

@@ -112,6 +112,12 @@ struct spool_ent {
 	uint64_t seq;
 };
 
+struct comm_ent {
+	int tid;
+	uint32_t seq;
+	char comm[16];
+};
+
 struct build_id_cache_ent {
 	char *path;
 	uint64_t dev, ino;
@@ -132,6 +138,8 @@ struct ks_profrec {
 	struct build_id_cache_ent *bids;
 	size_t nbids;
 	struct ks_profrec_stats st;
+	struct comm_ent *comms;		/* every comm seen, for saved_cmdlines */
+	size_t ncomms, comms_cap;
 	int spool_err;
 	char *spool_dir;
 };
@@ -191,6 +199,7 @@ void ks_profrec_free(struct ks_profrec *r)
 	for (i = 0; i < r->nbids; i++)
 		free(r->bids[i].path);
 	free(r->bids);
+	free(r->comms);
 	free(r->ents);
 	free(r);
 }
@@ -402,6 +411,19 @@ static int add_mmap(struct ks_profrec *r, int pid, int tid, uint64_t start, uint
 static int add_comm(struct ks_profrec *r, int pid, int tid, bool exec, const char *comm,
 		    uint64_t ts, int cpu)
 {
+	if (r->ncomms == r->comms_cap) {
+		size_t cap = r->comms_cap ? r->comms_cap * 2 : 256;
+		struct comm_ent *nc = realloc(r->comms, cap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		r->comms = nc;
+		r->comms_cap = cap;
+	}
+	r->comms[r->ncomms].tid = tid;
+	r->comms[r->ncomms].seq = (uint32_t)r->ncomms;
+	snprintf(r->comms[r->ncomms].comm, sizeof(r->comms[0].comm), "%s", comm);
+	r->ncomms++;
 	ev_start(r, KS_PROF_ID_COMM, tid, COMM_FIXED);
 	ev_put_u32(r, 8, (uint32_t)pid);
 	ev_put_u32(r, 12, exec);
@@ -714,6 +736,33 @@ static int page_add(struct page_enc *pe, uint64_t ts, const void *data, uint32_t
 	return 0;
 }
 
+/* By tid, the latest name first. */
+static int comm_cmp(const void *a, const void *b)
+{
+	const struct comm_ent *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return (x->seq < y->seq) - (x->seq > y->seq);
+}
+
+/* The last name of every thread, as saved_cmdlines lines, so trace-cmd shows them. */
+static int add_comms(struct ks_profrec *r, struct ks_tdat_writer *w)
+{
+	struct ks_buf b = { 0 };
+	size_t i;
+	int ret = 0;
+
+	qsort(r->comms, r->ncomms, sizeof(*r->comms), comm_cmp);
+	for (i = 0; !ret && i < r->ncomms; i++)
+		if (!i || r->comms[i].tid != r->comms[i - 1].tid)
+			ret = ks_buf_addf(&b, "%d %s\n", r->comms[i].tid, r->comms[i].comm);
+	if (!ret && b.len)
+		ret = ks_tdat_writer_add_cmdlines(w, b.data, b.len);
+	ks_buf_free(&b);
+	return ret;
+}
+
 static int ent_cmp(const void *a, const void *b)
 {
 	const struct spool_ent *x = a, *y = b;
@@ -792,6 +841,11 @@ int ks_profrec_write(struct ks_profrec *r, int fd, const char *tracefs,
 	ret = ks_tdat_writer_new(&w, fd, tracefs, events, &synth, ncpus, r->page_size, err);
 	if (ret)
 		goto out;
+	ret = add_comms(r, w);
+	if (ret) {
+		ks_err_set(err, ret, "out of memory");
+		goto out;
+	}
 	snprintf(clockopt, sizeof(clockopt), "[%s]", clock);
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_TRACECLOCK, clockopt, strlen(clockopt) + 1);
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_KSCOPE_PROFILE, meta, strlen(meta) + 1);

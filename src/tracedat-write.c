@@ -22,6 +22,7 @@ struct ks_tdat_writer {
 	char *tracefs;
 	struct ks_buf head;	/* magic .. printk formats */
 	struct ks_buf opts;	/* option records, without the DONE terminator */
+	struct ks_buf cmdlines;	/* the caller's, before the kernel's */
 	uint64_t reserved;
 };
 
@@ -254,6 +255,11 @@ int ks_tdat_writer_add_option(struct ks_tdat_writer *w, uint16_t id, const void 
 		ks_buf_add(&w->opts, data, size);
 }
 
+int ks_tdat_writer_add_cmdlines(struct ks_tdat_writer *w, const char *text, size_t len)
+{
+	return ks_buf_add(&w->cmdlines, text, len);
+}
+
 static int int_cmp(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -265,7 +271,7 @@ static int int_cmp(const void *a, const void *b)
  * saved_cmdlines only holds the kernel's last few hundred comms: add the threads
  * living now so that more pids get a name. The kernel's entries come first.
  */
-static int add_cmdlines(struct ks_buf *b, const char *tracefs)
+static int add_cmdlines(struct ks_buf *b, const char *tracefs, const struct ks_buf *first)
 {
 	struct ks_buf text = { 0 };
 	char path[4096], *saved = NULL, *l;
@@ -273,6 +279,8 @@ static int add_cmdlines(struct ks_buf *b, const char *tracefs)
 	struct dirent *pd, *td;
 	DIR *proc, *task;
 
+	if (first->len)
+		ks_buf_add(&text, first->data, first->len);
 	snprintf(path, sizeof(path), "%s/saved_cmdlines", tracefs);
 	if (!ks_read_file(path, &saved, NULL)) {
 		ks_buf_add(&text, saved, strlen(saved));
@@ -362,7 +370,7 @@ int ks_tdat_writer_finish(struct ks_tdat_writer *w, const struct ks_tdat_cpu_src
 	int i, ret, full = 0;
 
 	*kept = 0;
-	ret = add_cmdlines(&tail, w->tracefs) ?: ks_buf_add_u32(&tail, w->ncpus) ?:
+	ret = add_cmdlines(&tail, w->tracefs, &w->cmdlines) ?: ks_buf_add_u32(&tail, w->ncpus) ?:
 		ks_buf_add(&tail, "options  ", 10) ?: ks_buf_add(&tail, w->opts.data ?: "", w->opts.len) ?:
 		ks_buf_add_u16(&tail, KS_TDAT_OPT_DONE) ?: ks_buf_add(&tail, "flyrecord", 10);
 	offs = calloc(w->ncpus, sizeof(*offs));
@@ -433,6 +441,7 @@ void ks_tdat_writer_free(struct ks_tdat_writer *w)
 		return;
 	ks_buf_free(&w->head);
 	ks_buf_free(&w->opts);
+	ks_buf_free(&w->cmdlines);
 	free(w->tracefs);
 	free(w);
 }

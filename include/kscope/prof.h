@@ -65,6 +65,7 @@ struct ks_prof_info {
 	const char *command;		/* "" unless target is a command */
 	uint64_t freq, period;		/* one of them is 0 */
 	uint64_t start_ns, duration_ns;
+	uint64_t start_epoch_ns;	/* wall clock when it started, 0 if unknown */
 	int nevents;
 	const char *event[KS_PROF_MAX_EVENTS];
 	bool event_clock[KS_PROF_MAX_EVENTS];	/* periods are nanoseconds */

@@ -61,6 +61,11 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 int ks_tdat_kernel_long_size(const char *tracefs);
 int ks_tdat_writer_add_option(struct ks_tdat_writer *w, uint16_t id, const void *data,
 			      uint32_t size);
+/*
+ * Comms the caller knows better than the kernel ("PID COMM" lines): they go first
+ * into saved_cmdlines, and readers keep the first name of a pid.
+ */
+int ks_tdat_writer_add_cmdlines(struct ks_tdat_writer *w, const char *text, size_t len);
 /* Per-CPU data comes from spool fds whose size is a multiple of the page size. */
 struct ks_tdat_cpu_src {
 	int fd;
