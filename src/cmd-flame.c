@@ -230,7 +230,7 @@ static void warn_missing(struct ks_prof *p, const char *name)
 
 	for (i = 0; !ks_prof_missing(p, i, &path, &why); i++)
 		if (i < 8)
-			fprintf(stderr, "kscope flame: %s: no symbols for %s: %s\n", name, path, why);
+			fprintf(stderr, "kscope flame: %s: %s: %s\n", name, path, why);
 	if (i > 8)
 		fprintf(stderr, "kscope flame: %s: %u more binaries without symbols\n", name, i - 8);
 }

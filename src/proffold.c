@@ -79,7 +79,7 @@ static int push_loc(struct ks_proffold *f, size_t *n, const struct ks_prof_loc *
 	int ret = 0;
 
 	for (i = last + 1; i-- > 0 && !ret; ) {
-		const char *name = ks_profout_name(l, i, buf);
+		const char *name = ks_profout_group_name(l, i, buf);
 		const struct ks_sym_line *ln = l->sym.nlines ? &l->sym.lines[i] : NULL;
 		const char *in = i < last ? "_[i]" : suffix;
 

@@ -25,6 +25,23 @@ const char *ks_profout_name(const struct ks_prof_loc *l, unsigned int i, char *b
 	return buf;
 }
 
+const char *ks_profout_group_name(const struct ks_prof_loc *l, unsigned int i, char *buf)
+{
+	const struct ks_prof_map *m = l->map;
+	const char *base;
+
+	if (i < l->sym.nlines && l->sym.lines[i].func)
+		return l->sym.lines[i].func;
+	if (!m || !m->path)
+		return "[unknown]";
+	if (m->path[0] == '[')
+		return m->path;
+	base = strrchr(m->path, '/');
+	base = base && base[1] ? base + 1 : m->path;
+	snprintf(buf, KS_PROFOUT_NAME_MAX, "[%.290s]", base);
+	return buf;
+}
+
 size_t ks_profout_utf8_len(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;

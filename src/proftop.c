@@ -60,7 +60,7 @@ static const char *object_name(const struct ks_prof_loc *l)
 static long row_of(struct ks_proftop *t, const struct ks_prof_loc *l)
 {
 	char name[KS_PROFOUT_NAME_MAX], key[KS_PROFOUT_NAME_MAX + 4200];
-	const char *func = ks_profout_name(l, l->sym.nlines ? l->sym.nlines - 1 : 0, name);
+	const char *func = ks_profout_group_name(l, l->sym.nlines ? l->sym.nlines - 1 : 0, name);
 	const char *obj = object_name(l);
 	size_t olen = strlen(obj), flen = strlen(func);
 	uint32_t id;

@@ -38,7 +38,7 @@
  * another module (or there is none) the gap says nothing, so stop after this much.
  */
 #define KSYM_MAX_TAIL		(128 * 1024)
-/* Deeper inline chains are cut to their innermost frames plus the real function. */
+/* Inline chains deeper than this (never seen) lose their innermost frames. */
 #define MAX_INLINE		64
 #define ARENA_CHUNK		(64 * 1024)
 
@@ -1127,7 +1127,7 @@ static const struct fn_range *fn_find(const struct cu_fns *c, uint64_t pc)
  * (DW_TAG_inlined_subroutine, nested in the concrete function's DIE tree, maybe
  * inside lexical blocks), then the concrete function.
  */
-static int dwarf_frames(struct ks_dso *d, uint64_t vaddr, Dwarf_Die *frames, int max)
+static int dwarf_frames(struct ks_dso *d, uint64_t vaddr, Dwarf_Die *frames)
 {
 	Dwarf_Die chain[MAX_INLINE], die, child, *cu;
 	const struct fn_range *f;
@@ -1144,7 +1144,7 @@ static int dwarf_frames(struct ks_dso *d, uint64_t vaddr, Dwarf_Die *frames, int
 	if (!f)
 		return 0;
 	die = chain[n++] = f->die;
-	while (n < max && n < MAX_INLINE && !dwarf_child(&die, &child)) {
+	while (n < MAX_INLINE && !dwarf_child(&die, &child)) {
 		bool deeper = false;
 
 		do {
@@ -1190,7 +1190,7 @@ static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct
 
 		if (ln)
 			file = dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
-		nf = dwarf_frames(d, vaddr, frames, MAX_INLINE);
+		nf = dwarf_frames(d, vaddr, frames);
 	}
 	if (!symname && !nf)
 		return -ENOENT;

@@ -24,6 +24,13 @@
 const char *ks_profout_name(const struct ks_prof_loc *l, unsigned int i, char *buf);
 
 /*
+ * The same, but unresolved addresses of one binary share one name, "[<basename>]"
+ * (the kernel's "[kernel.kallsyms]"): what stack-merging outputs (folded, SVG, the
+ * top table) show, so that a stripped binary is one frame, not one per address.
+ */
+const char *ks_profout_group_name(const struct ks_prof_loc *l, unsigned int i, char *buf);
+
+/*
  * Bytes in the UTF-8 character at @s (@n > 0 bytes available): 1 for ASCII, 2-4
  * for a well-formed sequence (no overlong forms, surrogates or values past
  * U+10FFFF), 0 if @s does not start one.
