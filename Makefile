@@ -140,7 +140,8 @@ $(BUILD)/tests/profwrite: tests/lib/profwrite.c $(BUILD)/libkscope.a
 # Symbolization fixture: with DWARF; -dyn exports its functions (.dynsym). symfs.stamp
 # lays out stripped copies under fake symfs roots: debuginfo found by build-id
 # (symfs-bid), by .gnu_debuglink next to it, in .debug/ and in /usr/lib/debug/<dir>
-# (symfs-link), or not at all, with a non-ELF file and a directory (symfs-none).
+# (symfs-link), or not at all, with a non-ELF file and a directory (symfs-none); with
+# dwz installed, DWARF that needs its dwz supplement (.gnu_debugaltlink, symfs-dwz).
 $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn: tests/lib/symfix.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wl,--build-id $(if $(filter %-dyn,$@),-rdynamic) -o $@ $(CURDIR)/$<
@@ -148,15 +149,16 @@ $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn: tests/lib/symfix.c
 $(BUILD)/tests/symfs.stamp: $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn
 	set -e; t=$(BUILD)/tests; \
 	id=$$(LC_ALL=C readelf -n $$t/symfix | sed -n 's/.*Build ID: *//p'); test -n "$$id"; \
-	bid=$$t/symfs-bid/usr/lib/debug/.build-id/$$(echo $$id | cut -c1-2); \
-	rm -rf $$t/symfs-bid $$t/symfs-link $$t/symfs-none; \
-	mkdir -p $$t/symfs-bid/usr/bin $$bid $$t/symfs-link/usr/bin $$t/symfs-link/srv \
-		$$t/symfs-link/opt/.debug $$t/symfs-link/usr/lib/debug/usr/bin \
+	bid=usr/lib/debug/.build-id/$$(echo $$id | cut -c1-2); \
+	dbg=$$bid/$$(echo $$id | cut -c3-).debug; \
+	rm -rf $$t/symfs-bid $$t/symfs-link $$t/symfs-none $$t/symfs-dwz $$t/dwz; \
+	mkdir -p $$t/symfs-bid/usr/bin $$t/symfs-bid/$$bid $$t/symfs-link/usr/bin \
+		$$t/symfs-link/srv $$t/symfs-link/opt/.debug $$t/symfs-link/usr/lib/debug/usr/bin \
 		$$t/symfs-none/usr/bin/adir; \
 	objcopy --only-keep-debug $$t/symfix $$t/symfix.debug; \
 	strip --strip-all -o $$t/symfix.stripped $$t/symfix; \
 	cp $$t/symfix.stripped $$t/symfs-bid/usr/bin/symfix; \
-	cp $$t/symfix.debug $$bid/$$(echo $$id | cut -c3-).debug; \
+	cp $$t/symfix.debug $$t/symfs-bid/$$dbg; \
 	objcopy --add-gnu-debuglink=$$t/symfix.debug $$t/symfix.stripped $$t/symfix.link; \
 	for d in usr/bin srv opt; do cp $$t/symfix.link $$t/symfs-link/$$d/symfix; done; \
 	cp $$t/symfix.debug $$t/symfs-link/srv/symfix.debug; \
@@ -165,6 +167,16 @@ $(BUILD)/tests/symfs.stamp: $(BUILD)/tests/symfix $(BUILD)/tests/symfix-dyn
 	cp $$t/symfix.stripped $$t/symfs-none/usr/bin/symfix; \
 	strip --strip-all -o $$t/symfs-none/usr/bin/symfix-dyn $$t/symfix-dyn; \
 	cp tests/lib/symfix.c $$t/symfs-none/usr/bin/notelf; \
+	if command -v dwz >/dev/null && mkdir -p $$t/dwz && cp $$t/symfix $$t/dwz/a && \
+	   cp $$t/symfix-dyn $$t/dwz/b && \
+	   dwz -m $$t/dwz/common.debug -M /usr/lib/debug/.dwz/symfix.debug $$t/dwz/a $$t/dwz/b; \
+	then \
+		mkdir -p $$t/symfs-dwz/usr/bin $$t/symfs-dwz/$$bid $$t/symfs-dwz/usr/lib/debug/.dwz; \
+		cp $$t/dwz/a $$t/symfs-dwz/usr/bin/symfix-full; \
+		strip --strip-all -o $$t/symfs-dwz/usr/bin/symfix $$t/dwz/a; \
+		objcopy --only-keep-debug $$t/dwz/a $$t/symfs-dwz/$$dbg; \
+		cp $$t/dwz/common.debug $$t/symfs-dwz/usr/lib/debug/.dwz/symfix.debug; \
+	fi; \
 	touch $@
 
 $(BUILD)/tests/test-symbols: $(BUILD)/tests/symfs.stamp
@@ -183,7 +195,8 @@ asan-check:
 	$(MAKE) SANITIZE=1 BUILD=build-asan KSCOPE=build-asan/kscope build-asan/kscope \
 		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 	prove -e '' $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
-	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f $(wildcard tests/t/t*-report-*.sh)
+	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f $(wildcard tests/t/t*-report-*.sh) \
+		$(wildcard tests/t/t06*-profile-*.sh)
 
 man-check: all
 	prove -f tests/t/t0900-man-pages.sh

@@ -257,7 +257,8 @@ static void ev_dyn(struct ks_profrec *r, size_t loc_off, const void *data, size_
 		n = 0xffff;
 	loc = (uint32_t)(n << 16) | (uint32_t)r->ev.len;
 	ev_put_u32(r, loc_off, loc);
-	ks_buf_add(&r->ev, data, n);
+	if (n)
+		ks_buf_add(&r->ev, data, n);
 }
 
 static int spool_flush(struct ks_profrec *r)

@@ -1211,7 +1211,10 @@ static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct
 		}
 	}
 	if (symname) {
-		lines[nlines - 1].func = intern(s, symname);
+		/* "memcpy@@GLIBC_2.14" in .symtab is "memcpy" in .dynsym: one name for both */
+		size_t len = strcspn(symname, "@");
+
+		lines[nlines - 1].func = intern_n(s, symname, len ? len : strlen(symname));
 	} else {
 		Dwarf_Addr low;
 
