@@ -280,11 +280,19 @@ char **ks_split(const char *s, char sep, int *count)
 int ks_outfile_open(struct ks_outfile *o, const char *path)
 {
 	char dir[4096], *slash;
+	struct stat st;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	if (strlen(path) >= sizeof(o->path))
 		return -ENAMETOOLONG;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		o->direct = 1;
+		return o->fd < 0 ? -errno : 0;
+	}
 	strcpy(o->path, path);
 	strcpy(dir, path);
 	slash = strrchr(dir, '/');
@@ -317,6 +325,11 @@ int ks_outfile_commit(struct ks_outfile *o)
 
 	if (o->fd < 0)
 		return -EBADF;
+	if (o->direct) {
+		ret = close(o->fd) ? -errno : 0;
+		o->fd = -1;
+		return ret;
+	}
 	if (!o->tmp[0]) {
 		/* Give the unnamed file a temporary name, then rename it over the target. */
 		snprintf(o->tmp, sizeof(o->tmp), "%s.kscope-%d", o->path, (int)getpid());

@@ -54,10 +54,13 @@ char **ks_split(const char *s, char sep, int *count);
 /*
  * An output file that appears only when complete: written unnamed (O_TMPFILE) or
  * under a hidden temporary name in the same directory, then renamed over @path.
- * A failed or killed run leaves any existing file untouched.
+ * A failed or killed run leaves any existing file untouched. A @path that exists
+ * and is not a regular file (/dev/null, a FIFO, a terminal) is written directly:
+ * renaming over it would replace the device with a file.
  */
 struct ks_outfile {
 	int fd;
+	int direct;		/* @path itself is open */
 	char path[4096];
 	char tmp[4200];		/* "" while the file is unnamed */
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests: string, number and buffer helpers; cpustats parsing. */
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "kscope/recorder.h"
 #include "kscope/util.h"
@@ -78,6 +80,21 @@ static void test_cpustats(void)
 	is_int(ks_cpustats_lost(&st), 9, "lost = overrun + commit overrun + dropped");
 }
 
+/* Output to a device is written to it, never renamed over it. */
+static void test_outfile_device(void)
+{
+	struct ks_outfile o;
+	struct stat st;
+	int ret;
+
+	ret = ks_outfile_open(&o, "/dev/null");
+	ok(!ret && o.direct, "an existing device is opened directly");
+	ok(ks_write_all(o.fd, "x", 1) == 0, "written");
+	ok(ks_outfile_commit(&o) == 0, "committed");
+	ok(!stat("/dev/null", &st) && S_ISCHR(st.st_mode), "/dev/null is still a device");
+	ok(ks_outfile_open(&o, "/tmp") == -EISDIR, "a directory is refused");
+}
+
 int main(void)
 {
 	test_duration();
@@ -85,5 +102,6 @@ int main(void)
 	test_split_strip();
 	test_buf();
 	test_cpustats();
+	test_outfile_device();
 	return tap_done();
 }
