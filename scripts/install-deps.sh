@@ -8,10 +8,15 @@ what=${1:-build}
 build_pkgs="gcc make pkg-config libtracefs-dev libtraceevent-dev libtraceevent1-plugin
 	libelf-dev libdw-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev libtracecmd-dev"
 check_pkgs="trace-cmd perl python3 clang libclang-rt-14-dev procps psmisc util-linux man-db
-	qemu-system-x86 busybox-static cpio"
+	qemu-system-x86 busybox-static cpio binutils dwz"
 
 pkgs=$build_pkgs
 [ "$what" = check ] && pkgs="$pkgs $check_pkgs"
+# The profile format tests decode with npm packages (tests/js). A node from elsewhere
+# (nvm, a tarball) is fine: Debian's is installed only when there is none.
+if [ "$what" = check ] && ! command -v node >/dev/null 2>&1; then
+	pkgs="$pkgs nodejs npm"
+fi
 
 missing=""
 for p in $pkgs; do

@@ -625,7 +625,7 @@ int ks_profrec_synth_proc(struct ks_profrec *r, int pid, uint64_t ts, int cpu)
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
-		return -ESRCH;
+		return 0;			/* gone meanwhile */
 	while (!ret && (de = readdir(d))) {
 		char cpath[128];
 		int tid = atoi(de->d_name);

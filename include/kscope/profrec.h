@@ -56,7 +56,8 @@ int ks_profrec_add(void *arg, int cpu, const struct perf_event_header *h);
 
 /*
  * What already runs: the comms of @pid's threads and its executable mappings
- * (with build-ids read from the files), stamped @ts on @cpu. -ESRCH if gone.
+ * (with build-ids read from the files), stamped @ts on @cpu. A process that is gone
+ * or hidden from us is skipped.
  */
 int ks_profrec_synth_proc(struct ks_profrec *r, int pid, uint64_t ts, int cpu);
 /* The same for every process (system-wide profiles). */

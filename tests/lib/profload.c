@@ -10,6 +10,9 @@
  *                         30 ms reading a pipe another thread writes (in wait_pipe);
  *                         blocked time in the ratio 1:3.
  *   profload sleep SECS   sleeps (for -p tests), burning a little CPU every 10 ms.
+ *   profload work N       N rounds of run_cpu's loop body (in run_work): a fixed amount
+ *                         of work, so a profiler's overhead shows as a longer run
+ *                         (tests/bench/profile-bench.sh). Prints nothing.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -90,6 +93,18 @@ NOINLINE void run_cpu(double secs)
 	}
 }
 
+NOINLINE void run_work(long n)
+{
+	const unsigned long unit = 200000;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		spin_a(6 * unit);
+		spin_b(3 * unit);
+		sink += (unsigned long)recurse(40, unit);
+	}
+}
+
 static int pipe_fds[2];
 
 static void *writer(void *arg)
@@ -158,8 +173,10 @@ int main(int argc, char **argv)
 		run_offcpu(atoi(argv[2]));
 	else if (argc == 3 && !strcmp(argv[1], "sleep"))
 		run_sleep(atof(argv[2]));
+	else if (argc == 3 && !strcmp(argv[1], "work"))
+		run_work(atol(argv[2]));
 	else {
-		fprintf(stderr, "usage: profload cpu SECS | offcpu N | sleep SECS\n");
+		fprintf(stderr, "usage: profload cpu SECS | offcpu N | sleep SECS | work N\n");
 		return 2;
 	}
 	return 0;

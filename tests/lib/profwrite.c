@@ -20,14 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kscope/intern.h"
 #include "kscope/pprof.h"
 #include "kscope/prof.h"
+#include "kscope/profout.h"
 #include "kscope/speedscope.h"
 
 #define MAX_WORDS 64
 
 struct lines_entry {
-	char *text;			/* the whole loc line: same text, same array */
 	struct ks_sym_line *lines;
 	unsigned int n;
 };
@@ -36,11 +37,12 @@ struct input {
 	struct ks_prof_map *maps;
 	unsigned int nmaps;
 	struct ks_prof_sample *samples;
-	size_t nsamples;
-	struct lines_entry *lines;
-	size_t nlines;
+	size_t nsamples, samples_cap;
+	struct ks_intern *texts;	/* loc lines: same text, same lines array */
+	struct lines_entry *lines;	/* per text */
+	size_t lines_cap;
 	char **strs;			/* every string made, to free */
-	size_t nstrs;
+	size_t nstrs, strs_cap;
 };
 
 static void die(const char *what, unsigned int lineno)
@@ -52,11 +54,15 @@ static void die(const char *what, unsigned int lineno)
 static void *xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size);
-	if (!p) {
-		fprintf(stderr, "profwrite: out of memory\n");
-		exit(2);
-	}
+	if (!p)
+		die("out of memory", 0);
 	return p;
+}
+
+static void xgrow(void *arrp, size_t *cap, size_t need, size_t size)
+{
+	if (ks_profout_grow(arrp, cap, need, size))
+		die("out of memory", 0);
 }
 
 static char *keep(struct input *in, const char *s)
@@ -65,7 +71,7 @@ static char *keep(struct input *in, const char *s)
 
 	if (!c)
 		die("out of memory", 0);
-	in->strs = xrealloc(in->strs, (in->nstrs + 1) * sizeof(*in->strs));
+	xgrow(&in->strs, &in->strs_cap, in->nstrs + 1, sizeof(*in->strs));
 	in->strs[in->nstrs++] = c;
 	return c;
 }
@@ -120,15 +126,17 @@ static struct lines_entry *get_lines(struct input *in, char **w, int n, const ch
 {
 	struct lines_entry *e;
 	char *at, *colon;
-	size_t i;
+	uint32_t id;
 	int j;
 
-	for (i = 0; i < in->nlines; i++)
-		if (!strcmp(in->lines[i].text, text))
-			return &in->lines[i];
-	in->lines = xrealloc(in->lines, (in->nlines + 1) * sizeof(*in->lines));
-	e = &in->lines[in->nlines++];
-	e->text = keep(in, text);
+	xgrow(&in->lines, &in->lines_cap, (size_t)ks_intern_count(in->texts) + 1,
+	      sizeof(*in->lines));
+	j = ks_intern_str(in->texts, text, &id);
+	if (j < 0)
+		die("out of memory", lineno);
+	e = &in->lines[id];
+	if (!j)
+		return e;
 	e->n = n;
 	e->lines = n ? xrealloc(NULL, n * sizeof(*e->lines)) : NULL;
 	for (j = 0; j < n; j++) {
@@ -156,9 +164,9 @@ static void parse(struct input *in, FILE *f)
 	struct ks_prof_sample *s = NULL;
 	struct ks_prof_loc *locs, *l;
 	struct lines_entry *e;
-	char *line = NULL, *w[MAX_WORDS], *whole, *p;
+	char *line = NULL, *w[MAX_WORDS], *whole = NULL, *p;
 	unsigned int lineno = 0;
-	size_t cap = 0;
+	size_t cap = 0, whole_cap = 0;
 	int n, k;
 
 	/* A fixed array: pointers to the maps must stay valid. */
@@ -168,7 +176,8 @@ static void parse(struct input *in, FILE *f)
 		p = strchr(line, '#');
 		if (p)
 			*p = '\0';
-		whole = keep(in, line);
+		xgrow(&whole, &whole_cap, strlen(line) + 1, 1);
+		strcpy(whole, line);
 		n = 0;
 		for (p = strtok(line, " \t\n"); p && n < MAX_WORDS; p = strtok(NULL, " \t\n"))
 			w[n++] = p;
@@ -190,7 +199,7 @@ static void parse(struct input *in, FILE *f)
 			m->kernel = n > 7 && !strcmp(w[7], "kernel");
 			in->nmaps++;
 		} else if (!strcmp(w[0], "sample") && n == 6) {
-			in->samples = xrealloc(in->samples, (in->nsamples + 1) * sizeof(*s));
+			xgrow(&in->samples, &in->samples_cap, in->nsamples + 1, sizeof(*s));
 			s = &in->samples[in->nsamples++];
 			memset(s, 0, sizeof(*s));
 			s->pid = (int)num(w[1], lineno);
@@ -217,6 +226,7 @@ static void parse(struct input *in, FILE *f)
 		}
 	}
 	free(line);
+	free(whole);
 }
 
 static void input_free(struct input *in)
@@ -225,8 +235,9 @@ static void input_free(struct input *in)
 
 	for (i = 0; i < in->nsamples; i++)
 		free((void *)in->samples[i].locs);
-	for (i = 0; i < in->nlines; i++)
+	for (i = 0; in->texts && i < ks_intern_count(in->texts); i++)
 		free(in->lines[i].lines);
+	ks_intern_free(in->texts);
 	for (i = 0; i < in->nstrs; i++)
 		free(in->strs[i]);
 	free(in->samples);
@@ -280,6 +291,9 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		goto usage;
+	in.texts = ks_intern_new();
+	if (!in.texts)
+		die("out of memory", 0);
 	parse(&in, stdin);
 	if (ks_pprof_new(&pp, type, unit, period, &err) ||
 	    ks_speedscope_new(&ss, name, &err))

@@ -16,6 +16,17 @@
 
 volatile int sf_sink;
 
+/*
+ * A hand-written function without a size (no .size), as assembly often has; local,
+ * so that it is not in the -dyn copy's .dynsym.
+ */
+__asm__(".text\n"
+	".type sf_asm, %function\n"
+	"sf_asm:\n"
+	"\tnop\n"
+	"\tnop\n"
+	"\tret\n");
+
 static SF_KEEP int sf_static(int x)
 {
 	return x * 3 + sf_sink;
