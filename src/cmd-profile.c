@@ -411,6 +411,17 @@ static int setup_events(struct profile_ctx *c)
 	return 0;
 }
 
+static bool needs_tracefs(const struct profile_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < c->nevent_names; i++)
+		if (strchr(c->event_names[i], ':') && !strstr(c->event_names[i], ":u") &&
+		    !strstr(c->event_names[i], ":k"))
+			return true;
+	return false;
+}
+
 static const char *cg_name(enum ks_perf_callgraph cg)
 {
 	return cg == KS_PERF_CG_FP ? "fp" : cg == KS_PERF_CG_DWARF ? "dwarf" : "none";
@@ -423,8 +434,9 @@ static int profile_setup(struct profile_ctx *c)
 	char dir[PATH_MAX], *tmp;
 	int ret;
 
+	/* Only tracepoints need tracefs: profiles without them work unprivileged too. */
 	c->tracefs = ks_tracefs_dir(&c->err);
-	if (!c->tracefs)
+	if (!c->tracefs && (c->offcpu || needs_tracefs(c)))
 		return -ENOENT;
 	if (c->cmd) {
 		ret = ks_child_check(c->cmd, &c->err);
@@ -474,10 +486,15 @@ static int profile_setup(struct profile_ctx *c)
 	po.context_switch = c->offcpu && c->ntids > 0;
 	po.build_id = true;
 	po.use_clockid = true;
+	po.allow_user_only = !c->all_cpus;
 	po.mmap_pages = c->mmap_pages;
 	ret = ks_perf_open(&c->perf, &po, &c->err);
 	if (ret)
 		return ret;
+	if (ks_perf_user_only(c->perf))
+		fprintf(stderr, "kscope profile: kernel sampling not allowed here "
+			"(perf_event_paranoid): user space only; root or 'sysctl "
+			"kernel.perf_event_paranoid=1' adds kernel frames\n");
 	c->clock = ks_perf_uses_clockid(c->perf) ? "mono" : "perf";
 	tmp = strdup(c->output);
 	snprintf(dir, sizeof(dir), "%s", tmp ? dirname(tmp) : ".");

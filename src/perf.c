@@ -36,6 +36,7 @@ struct ks_perf {
 	int nevents;
 	uint64_t regs_mask;
 	bool build_id, clockid;
+	bool user_only;			/* perf_event_paranoid keeps us out of the kernel */
 	size_t page_size;
 };
 
@@ -102,6 +103,9 @@ int ks_perf_parse_event(const char *name, const char *tracefs, struct ks_perf_ev
 				  "context-switches, or a tracepoint sys:event)", name);
 	}
 	/* A tracepoint: its id under tracefs. */
+	if (!tracefs)
+		return ks_err_set(err, -EACCES, "tracepoint '%s' needs tracefs, which is not "
+				  "readable here (run as root)", name);
 	*colon = '\0';
 	if (strchr(colon + 1, '/') || strchr(base, '/') || !*base || !colon[1])
 		return ks_err_set(err, -EINVAL, "bad tracepoint name '%s' (want sys:event)", name);
@@ -257,7 +261,16 @@ static int open_one(struct ks_perf *p, const struct ks_perf_opts *o, int e, int 
 			a.use_clockid = 1;
 			a.clockid = CLOCK_MONOTONIC;
 		}
+		if (p->user_only) {
+			a.exclude_kernel = 1;
+			a.exclude_callchain_kernel = 1;
+		}
 		fd = perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if ((fd == -EACCES || fd == -EPERM) && o->allow_user_only && tid > 0 &&
+		    !p->user_only && !a.exclude_kernel) {
+			p->user_only = true;
+			continue;
+		}
 		if (fd != -EINVAL)
 			break;
 		if (a.build_id)
@@ -380,6 +393,11 @@ bool ks_perf_has_build_id(const struct ks_perf *p)
 bool ks_perf_uses_clockid(const struct ks_perf *p)
 {
 	return p->clockid;
+}
+
+bool ks_perf_user_only(const struct ks_perf *p)
+{
+	return p->user_only;
 }
 
 uint64_t ks_perf_sample_type(const struct ks_perf *p)

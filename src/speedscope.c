@@ -39,6 +39,8 @@ struct loc_range {
 struct ks_speedscope {
 	char *name;
 	struct ks_intern *frames, *stacks, *pids, *loc_ptrs;
+	uint32_t *frame_line;		/* per frame: its lowest line seen, 0 if none */
+	size_t frame_line_cap;
 	struct loc_range *locs;		/* per cached location: its frames in fseq */
 	size_t locs_cap;
 	uint32_t *fseq;			/* frame ids of cached locations, innermost first */
@@ -88,6 +90,7 @@ void ks_speedscope_free(struct ks_speedscope *w)
 	ks_intern_free(w->stacks);
 	ks_intern_free(w->pids);
 	ks_intern_free(w->loc_ptrs);
+	free(w->frame_line);
 	free(w->locs);
 	free(w->fseq);
 	free(w->stack);
@@ -96,7 +99,12 @@ void ks_speedscope_free(struct ks_speedscope *w)
 	free(w);
 }
 
-/* Frame key: name NUL file NUL, then the line as 4 bytes (0: none). */
+/*
+ * A frame is a function: its name and file, like speedscope's own import of pprof
+ * (a frame per line would split a function's box by the lines it was sampled at).
+ * speedscope's line is where the function starts: the lowest line seen in it is
+ * the best the samples can tell.
+ */
 static int frame_id(struct ks_speedscope *w, const struct ks_prof_loc *l, unsigned int i,
 		    uint32_t *id)
 {
@@ -116,11 +124,18 @@ static int frame_id(struct ks_speedscope *w, const struct ks_prof_loc *l, unsign
 	if (ks_buf_add(&w->key, name, strlen(name)) ||
 	    (l->kernel && ks_buf_add(&w->key, " [k]", 4)) ||
 	    ks_buf_add(&w->key, "", 1) ||
-	    (file && ks_buf_add(&w->key, file, strlen(file))) ||
-	    ks_buf_add(&w->key, "", 1) || ks_buf_add(&w->key, &line, sizeof(line)))
+	    (file && ks_buf_add(&w->key, file, strlen(file))))
 		return -ENOMEM;
+	ret = ks_profout_grow(&w->frame_line, &w->frame_line_cap,
+			      (size_t)ks_intern_count(w->frames) + 1, sizeof(uint32_t));
+	if (ret)
+		return ret;
 	ret = ks_intern_add(w->frames, w->key.data, w->key.len, id);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	if (line && (!w->frame_line[*id] || line < w->frame_line[*id]))
+		w->frame_line[*id] = line;
+	return 0;
 }
 
 /* The frames of @l, innermost first: *first indexes w->fseq, *n of them. */
@@ -353,7 +368,7 @@ static void write_frames(struct ks_speedscope *w, struct out *o)
 	for (i = 0; i < n; i++) {
 		name = ks_intern_key(w->frames, i, NULL);
 		file = name + strlen(name) + 1;
-		memcpy(&line, file + strlen(file) + 1, sizeof(line));
+		line = w->frame_line[i];
 		puts_(o, i ? ",\n{\"name\":" : "\n{\"name\":");
 		put_str(o, name);
 		if (*file) {

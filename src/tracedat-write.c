@@ -139,6 +139,8 @@ int ks_tdat_kernel_long_size(const char *tracefs)
 	char path[4096], *text, *p;
 	int size = (int)sizeof(long);
 
+	if (!tracefs)
+		return size;
 	snprintf(path, sizeof(path), "%s/events/header_page", tracefs);
 	if (ks_read_file(path, &text, NULL))
 		return size;
@@ -147,6 +149,29 @@ int ks_tdat_kernel_long_size(const char *tracefs)
 		size = atoi(p + 5) == 4 ? 4 : 8;
 	free(text);
 	return size;
+}
+
+/*
+ * The ring-buffer layout every kernel since 2.6.31 uses, for writers that cannot
+ * read tracefs (an unprivileged profile): only pages kscope writes itself use it.
+ */
+static char *builtin_header(bool page, int page_size)
+{
+	int lsize = (int)sizeof(long);
+	struct ks_buf b = { 0 };
+
+	if (page)
+		ks_buf_addf(&b, "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+			    "\tfield: local_t commit;\toffset:8;\tsize:%d;\tsigned:1;\n"
+			    "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+			    "\tfield: char data;\toffset:%d;\tsize:%d;\tsigned:0;\n",
+			    lsize, 8 + lsize, page_size - 8 - lsize);
+	else
+		ks_buf_addf(&b, "# compressed entry header\n\ttype_len    :    5 bits\n"
+			    "\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n"
+			    "\tpadding     : type == 29\n\ttime_extend : type == 30\n"
+			    "\ttime_stamp : type == 31\n\tdata max type_len  == 28\n");
+	return b.data;
 }
 
 /*
@@ -160,9 +185,16 @@ static int add_header_page(struct ks_buf *b, const char *path, int page_size)
 	long off;
 	int ret;
 
-	ret = ks_read_file(path, &text, &len);
-	if (ret)
-		return ret;
+	if (path) {
+		ret = ks_read_file(path, &text, &len);
+		if (ret)
+			return ret;
+	} else {
+		text = builtin_header(true, page_size);
+		if (!text)
+			return -ENOMEM;
+		len = strlen(text);
+	}
 	data = strstr(text, "char data;");
 	off = data && (data = strstr(data, "offset:")) ? strtol(data + 7, NULL, 10) : -1;
 	size = data ? strstr(data, "size:") : NULL;
@@ -201,7 +233,7 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 	w->fd = fd;
 	w->ncpus = ncpus;
 	w->page_size = page_size;
-	w->tracefs = strdup(tracefs);
+	w->tracefs = tracefs ? strdup(tracefs) : NULL;
 	b = &w->head;
 	lsize = (uint8_t)ks_tdat_kernel_long_size(tracefs);
 	ret = ks_buf_add(b, magic, sizeof(magic)) ?: ks_buf_add(b, &endian, 1) ?:
@@ -209,6 +241,19 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 	if (ret)
 		goto out_nomem;
 
+	if (!tracefs) {
+		char *he = builtin_header(false, page_size);
+
+		ret = ks_buf_add(b, "header_page", 12) ?: add_header_page(b, NULL, page_size) ?:
+			ks_buf_add(b, "header_event", 13) ?: ks_buf_add_u64(b, he ? strlen(he) : 0) ?:
+			ks_buf_add(b, he ? he : "", he ? strlen(he) : 0) ?: ks_buf_add_u32(b, 0) ?:
+			add_event_formats(b, NULL, events, synth) ?: add_file_u32(b, "/proc/kallsyms", true) ?:
+			ks_buf_add_u32(b, 0);
+		free(he);
+		if (ret)
+			goto out_nomem;
+		goto reserve;
+	}
 	snprintf(path, sizeof(path), "%s/events/header_page", tracefs);
 	ret = ks_buf_add(b, "header_page", 12) ?: add_header_page(b, path, page_size);
 	if (!ret) {
@@ -230,6 +275,7 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 	if (ret)
 		goto out_nomem;
 
+reserve:
 	w->reserved = w->head.len + TDAT_TAIL_RESERVE;
 	ret = posix_fallocate(fd, 0, w->reserved);
 	if (ret && ret != EOPNOTSUPP && ret != EINVAL) {
@@ -281,8 +327,8 @@ static int add_cmdlines(struct ks_buf *b, const char *tracefs, const struct ks_b
 
 	if (first->len)
 		ks_buf_add(&text, first->data, first->len);
-	snprintf(path, sizeof(path), "%s/saved_cmdlines", tracefs);
-	if (!ks_read_file(path, &saved, NULL)) {
+	snprintf(path, sizeof(path), "%s/saved_cmdlines", tracefs ? tracefs : "/nonexistent");
+	if (tracefs && !ks_read_file(path, &saved, NULL)) {
 		ks_buf_add(&text, saved, strlen(saved));
 		known = malloc((strlen(saved) / 2 + 1) * sizeof(*known));
 		for (l = saved; known && l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)

@@ -56,6 +56,7 @@ struct ks_perf_opts {
 	bool context_switch;		/* PERF_RECORD_SWITCH for followed threads */
 	bool build_id;			/* ask for build-ids in MMAP2 (kernel 5.12+; falls back) */
 	bool use_clockid;		/* timestamps on CLOCK_MONOTONIC (falls back to perf's) */
+	bool allow_user_only;		/* kernel sampling refused: sample user space only */
 	unsigned int mmap_pages;	/* data pages per ring (a power of two) */
 };
 
@@ -71,6 +72,7 @@ int ks_perf_disable(struct ks_perf *p);
 /* What was actually used after fallbacks. */
 bool ks_perf_has_build_id(const struct ks_perf *p);
 bool ks_perf_uses_clockid(const struct ks_perf *p);
+bool ks_perf_user_only(const struct ks_perf *p);
 /* The sample_type bits every event has (sample_id_all trailers use these), ... */
 uint64_t ks_perf_sample_type(const struct ks_perf *p);
 /* ... one event's whole sample_type (tracepoints add PERF_SAMPLE_RAW), and the regs. */

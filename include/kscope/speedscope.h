@@ -12,10 +12,11 @@
  * nanoseconds; each profile spans [0, its total weight], the axis speedscope lays
  * the samples out on.
  *
- * Frames are shared by all profiles and deduplicated by (name, file, line). An
- * inlined function is a frame of its own. Names follow ks_profout_name; kernel
- * frames end in " [k]". A frame's file is the source file when known, else the
- * binary's path; its line only comes with a source file.
+ * Frames are shared by all profiles, one per function: (name, file), as speedscope
+ * itself imports pprof. An inlined function is a frame of its own. Names follow
+ * ks_profout_name; kernel frames end in " [k]". A frame's file is the source file
+ * when known, else the binary's path; its line, only with a source file, is the
+ * lowest line sampled in the function (speedscope's line is where it starts).
  */
 #ifndef KSCOPE_SPEEDSCOPE_H
 #define KSCOPE_SPEEDSCOPE_H

@@ -53,6 +53,9 @@ struct ks_tdat_synth {
 /*
  * @synth may be NULL. @page_size may differ from the kernel's sub-buffer size when
  * the pages are written by kscope (profiles): header_page is adjusted to match.
+ * @tracefs NULL (tracefs not readable: an unprivileged profile) writes the standard
+ * page and event headers, no ftrace formats and only @synth's formats (@events
+ * must be empty).
  */
 int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 		       const struct ks_evsel *events, const struct ks_tdat_synth *synth,

@@ -139,6 +139,24 @@ test_expect_success PERF "a stripped binary: one [binary] frame, one warning" '
 	"$KSCOPE" report --profile -i strip.dat | grep -q " stripped  *\[stripped\]$"
 '
 
+test_expect_success ROOT "an unprivileged user profiles their own command (user space only)" '
+	if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 2 ]; then
+		echo "# perf_event_paranoid > 2: no perf_event for users at all"; exit 0
+	fi
+	mkdir -m 777 user && cp "$PROFLOAD_FP" user/prog && chmod 755 user/prog &&
+	(cd user && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$KSCOPE" profile -g -F 499 -o u.dat -- ./prog cpu 0.5) 2>err &&
+	cat err &&
+	if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ]; then
+		grep -q "user space only" err
+	fi &&
+	"$KSCOPE" flame -i user/u.dat --format folded >u.folded &&
+	grep -q "^prog;__libc_start_call_main;main;run_cpu;spin_a " u.folded &&
+	(cd user && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$KSCOPE" profile -a --duration 0.1 -o a.dat) 2>err; test $? = 1 &&
+	grep -q "perf_event_paranoid" err
+'
+
 test_expect_success PERF "profiling changes nothing in tracefs" '
 	assert_clean
 '
