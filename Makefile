@@ -68,7 +68,7 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 KSCOPE		?= kscope
 
 .PHONY: all static clean distclean deps deps-check demo check unit tcheck asan-check \
-	fuzz-check install man-check bench vmcheck
+	fuzz-check install man-check bench bench-profile vmcheck
 .DEFAULT_GOAL := all
 
 all: $(KSCOPE)
@@ -221,6 +221,11 @@ check: deps-check
 
 bench: all
 	tests/bench/report-bench.sh
+
+# perf record + perf script | stackcollapse-perf.pl | flamegraph.pl vs kscope profile +
+# flame: overhead, and samples to SVG (FLAMEGRAPH_DIR=a FlameGraph checkout; RUNS=N).
+bench-profile: all $(BUILD)/tests/profload-fp $(BUILD)/tests/profload-nofp
+	KSCOPE=$(KSCOPE) BUILD=$(BUILD) tests/bench/profile-bench.sh
 
 install: all
 	install -D -m 0755 $(KSCOPE) $(DESTDIR)$(PREFIX)/bin/kscope

@@ -38,6 +38,7 @@ struct loc_range {
 
 struct ks_speedscope {
 	char *name;
+	const char *unit;
 	struct ks_intern *frames, *stacks, *pids, *loc_ptrs;
 	uint32_t *frame_line;		/* per frame: its lowest line seen, 0 if none */
 	size_t frame_line_cap;
@@ -66,6 +67,7 @@ int ks_speedscope_new(struct ks_speedscope **out, const char *name, struct ks_er
 	w->loc_ptrs = ks_intern_new();
 	if (!w->name || !w->frames || !w->stacks || !w->pids || !w->loc_ptrs)
 		goto out_nomem;
+	w->unit = "nanoseconds";
 	*out = w;
 	return 0;
 
@@ -97,6 +99,22 @@ void ks_speedscope_free(struct ks_speedscope *w)
 	ks_buf_free(&w->key);
 	free(w->name);
 	free(w);
+}
+
+int ks_speedscope_set_unit(struct ks_speedscope *w, const char *unit, struct ks_err *err)
+{
+	static const char *const units[] = {
+		"none", "nanoseconds", "microseconds", "milliseconds", "seconds", "bytes",
+	};
+	size_t i;
+
+	for (i = 0; i < KS_ARRAY_SIZE(units); i++) {
+		if (!strcmp(unit, units[i])) {
+			w->unit = units[i];
+			return 0;
+		}
+	}
+	return ks_err_set(err, -EINVAL, "speedscope: unknown unit '%s'", unit);
 }
 
 /*
@@ -398,7 +416,9 @@ static void write_profile(struct ks_speedscope *w, struct out *o, const struct p
 	puts_(o, "{\"type\":\"sampled\",\"name\":");
 	put_str(o, name.data);
 	ks_buf_free(&name);
-	puts_(o, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":");
+	puts_(o, ",\"unit\":\"");
+	puts_(o, w->unit);
+	puts_(o, "\",\"startValue\":0,\"endValue\":");
 	put_u64(o, pr->total);
 	puts_(o, ",\n\"samples\":[");
 	for (i = 0; i < pr->n; i++) {

@@ -9,7 +9,7 @@
  * file opens on the heaviest. Samples keep their order (the "Time Order" view), consecutive
  * samples of a process with the same stack merged, samples of weight 0 left out (as
  * speedscope does); stacks are root first, as speedscope wants, weights in
- * nanoseconds; each profile spans [0, its total weight], the axis speedscope lays
+ * nanoseconds (or as set); each profile spans [0, its total weight], the axis speedscope lays
  * the samples out on.
  *
  * Frames are shared by all profiles, one per function: (name, file), as speedscope
@@ -28,6 +28,12 @@ struct ks_speedscope;
 
 /* @name: the name speedscope shows for the file, e.g. "kscope cpu profile". */
 int ks_speedscope_new(struct ks_speedscope **out, const char *name, struct ks_err *err);
+/*
+ * The unit of the weights, "nanoseconds" unless set: one speedscope knows ("none",
+ * "nanoseconds", "microseconds", "milliseconds", "seconds", "bytes"), else -EINVAL.
+ * "none" suits weights that count events (sampling periods of cycles, ...).
+ */
+int ks_speedscope_set_unit(struct ks_speedscope *w, const char *unit, struct ks_err *err);
 /* -ENOMEM; -EOVERFLOW if a process's total weight passes UINT64_MAX. */
 int ks_speedscope_add(struct ks_speedscope *w, const struct ks_prof_sample *s,
 		      struct ks_err *err);

@@ -720,6 +720,15 @@ static void test_pprof_errors(void)
 	ks_pprof_free(p);
 }
 
+/* main sampled at two lines: where inner is inlined (20) and at 18. */
+static const struct ks_sym_line l_main18[] = { { "main", "app.c", 18 } };
+static const struct ks_prof_loc st_l1[] = { LOC_I };
+static const struct ks_prof_loc st_l2[] = { LOC(0x400310, &m_app, l_main18, false) };
+static const struct ks_prof_sample lines_samples[] = {
+	SAMPLE(1, 1, "a", 1, 5, st_l1),
+	SAMPLE(1, 1, "a", 2, 6, st_l2),
+};
+
 static char *write_speedscope(const char *name, const struct ks_prof_sample *s, size_t n)
 {
 	struct ks_speedscope *w;
@@ -743,6 +752,10 @@ static char *write_speedscope(const char *name, const struct ks_prof_sample *s, 
 
 static void test_speedscope(void)
 {
+	struct ks_speedscope *w;
+	struct ks_err err;
+	FILE *f = tmpfile();
+	size_t len;
 	static const char want[] =
 		"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
 		"\"exporter\":\"kscope\",\"name\":\"cpu \\\"x\\\"\",\"activeProfileIndex\":0,\n"
@@ -778,6 +791,26 @@ static void test_speedscope(void)
 	ok(strstr(out, "\"name\":\"bad\\\"na\\\\me\\u0001\xef\xbf\xbd (200)\"") != NULL,
 	   "quotes, backslashes, control bytes escaped; bad UTF-8 replaced");
 	free(out);
+
+	out = write_speedscope("lines", lines_samples, KS_ARRAY_SIZE(lines_samples));
+	ok(strstr(out, "{\"name\":\"inner\",\"file\":\"a.h\",\"line\":3},\n"
+			"{\"name\":\"main\",\"file\":\"app.c\",\"line\":18}]") &&
+	   strstr(out, "\n[1,0],\n[1]],\n\"weights\":[5,6]"),
+	   "a frame per function, whatever line: the lowest line seen");
+	free(out);
+
+	if (ks_speedscope_new(&w, "u", &err))
+		abort();
+	is_int(ks_speedscope_set_unit(w, "cycles", &err), -EINVAL, "an unknown unit: -EINVAL");
+	ok(strstr(err.msg, "'cycles'") != NULL, "with a message: %s", err.msg);
+	ok(!ks_speedscope_set_unit(w, "none", &err) && !ks_speedscope_add(w, &samples[0], &err) &&
+	   !ks_speedscope_write(w, fileno(f), &err), "unit none");
+	out = read_fd(fileno(f), &len);
+	ok(json_valid(out) && strstr(out, "\"unit\":\"none\"") && !strstr(out, "nanoseconds"),
+	   "is the profile's unit");
+	free(out);
+	ks_speedscope_free(w);
+	fclose(f);
 
 	out = write_speedscope("", NULL, 0);
 	ok(json_valid(out) && strstr(out, "\"profiles\":[]") && strstr(out, "\"frames\":[]") &&
