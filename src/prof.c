@@ -103,6 +103,8 @@ struct ks_prof {
 	struct ks_prof_map **maps;
 	size_t nmaps;
 	struct ks_prof_map *kmap;	/* the kernel */
+	struct { const char *name; const struct ks_prof_map *map; } *mods;	/* modules seen */
+	size_t nmods;
 	uint64_t regs_mask;
 	uint64_t maps_gen;		/* last generation handed out: unique across pids */
 	uint64_t last_ts;
@@ -517,6 +519,7 @@ static int prof_setup(struct ks_prof *p, const struct ks_prof_opts *o, struct ks
 	struct ks_syms_opts so = { 0 };
 	struct tep_event *ss;
 	const char *ksyms;
+	uint64_t kstart, kend;
 	size_t klen;
 	int ret;
 
@@ -556,7 +559,9 @@ static int prof_setup(struct ks_prof *p, const struct ks_prof_opts *o, struct ks
 	ksyms = ks_tdat_kallsyms(p->tdat, &klen);
 	if (ksyms && klen)
 		ks_syms_load_kallsyms(p->syms, ksyms, klen);
-	p->kmap = (struct ks_prof_map *)map_intern(p, "[kernel.kallsyms]", "", 0, 0, 0, true);
+	ks_syms_kernel_range(p->syms, NULL, &kstart, &kend);
+	p->kmap = (struct ks_prof_map *)map_intern(p, "[kernel.kallsyms]", "", kstart, kend, 0,
+						   true);
 	if (!p->kmap)
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	if (!strcmp(p->info.callgraph, "dwarf")) {
@@ -661,6 +666,7 @@ void ks_prof_close(struct ks_prof *p)
 	for (i = 0; i < p->nmaps; i++)
 		free(p->maps[i]);
 	free(p->maps);
+	free(p->mods);
 	free(p->procs);
 	free(p->threads);
 	free(p->pending);
@@ -800,6 +806,37 @@ static void note_missing(struct ks_prof *p, struct ks_dso *d)
 	p->nmissing++;
 }
 
+/* A module's mapping: "[name]" over its functions' range, interned once. */
+static const struct ks_prof_map *module_map(struct ks_prof *p, const char *module)
+{
+	const struct ks_prof_map *m;
+	char name[256];
+	const char *pname;
+	uint64_t start, end;
+	size_t i;
+	void *nm;
+
+	/* The symbols module hands out one pointer per module name. */
+	for (i = 0; i < p->nmods; i++)
+		if (p->mods[i].name == module)
+			return p->mods[i].map;
+	snprintf(name, sizeof(name), "[%s]", module);
+	pname = pool_str(&p->pool, name, strlen(name));
+	if (!pname)
+		return p->kmap;
+	ks_syms_kernel_range(p->syms, module, &start, &end);
+	m = map_intern(p, pname, "", start, end, 0, true);
+	if (!m)
+		return p->kmap;
+	nm = realloc(p->mods, (p->nmods + 1) * sizeof(*p->mods));
+	if (nm) {
+		p->mods = nm;
+		p->mods[p->nmods].name = module;
+		p->mods[p->nmods++].map = m;
+	}
+	return m;
+}
+
 static void add_loc(struct ks_prof *p, struct proc *pr, uint64_t ip, bool kernel, bool ret_addr)
 {
 	struct ks_prof_loc *l;
@@ -818,13 +855,8 @@ static void add_loc(struct ks_prof *p, struct proc *pr, uint64_t ip, bool kernel
 		l->map = p->kmap;
 		if (ks_syms_kernel(p->syms, addr, &l->sym, &module))
 			memset(&l->sym, 0, sizeof(l->sym));
-		if (module) {
-			const char *name = pool_str(&p->pool, module, strlen(module));
-
-			l->map = name ? map_intern(p, name, "", 0, 0, 0, true) : p->kmap;
-			if (!l->map)
-				l->map = p->kmap;
-		}
+		if (module)
+			l->map = module_map(p, module);
 	} else {
 		struct pmap *m = proc_lookup(pr, ip);
 

@@ -453,6 +453,30 @@ int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const c
 	return 0;
 }
 
+int ks_syms_kernel_range(struct ks_syms *s, const char *module, uint64_t *start, uint64_t *end)
+{
+	const struct ktab *t = s->ktab;
+	size_t i;
+
+	*start = UINT64_MAX;
+	*end = 0;
+	for (i = 0; t && i < t->n; i++) {
+		const struct ksym *k = &t->syms[i];
+
+		if (!k->line.func || (module ? !k->module || strcmp(k->module, module) : !!k->module))
+			continue;
+		if (k->addr < *start)
+			*start = k->addr;
+		if (k->addr > *end)
+			*end = k->addr;
+	}
+	if (*start > *end) {
+		*start = *end = 0;
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* ---- user binaries: opening ---- */
 
 static int dso_fail(struct ks_dso *d, int err, const char *why)

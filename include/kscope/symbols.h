@@ -53,6 +53,11 @@ void ks_syms_free(struct ks_syms *s);
 int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len);
 /* -ENOENT if @addr is in no known symbol. *module: the module's name, or NULL. */
 int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const char **module);
+/*
+ * The lowest and highest function address of the kernel (@module NULL) or of a
+ * module: what its mapping spans in a profile. -ENOENT (both 0) if it has none.
+ */
+int ks_syms_kernel_range(struct ks_syms *s, const char *module, uint64_t *start, uint64_t *end);
 
 /*
  * A binary as a process mapped it: @path as in /proc/PID/maps (looked up under
