@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kscope flame: a flame graph (SVG) or folded stacks from a stack profile. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,7 @@ static const struct ks_opt flame_opts[] = {
 	{ OPT_DIFF, "diff", "BASE", "differential graph: how the input changed from BASE" },
 	{ OPT_NORMALIZE, "normalize", NULL, "with --diff: scale BASE to the input's total first" },
 	{ OPT_PID, "pid", "PID", "profiles: only this process; repeat for more" },
-	{ OPT_COMM, "comm", "NAME", "profiles: only threads with this name; repeat for more" },
+	{ OPT_COMM, "comm", "GLOB", "profiles: only threads whose name matches; repeat for more" },
 	{ OPT_ON_CPU, "on-cpu", NULL, "profiles: only on-CPU samples (default: all there are)" },
 	{ OPT_OFF_CPU, "off-cpu", NULL, "profiles: only off-CPU stacks (weights in microseconds)" },
 	{ OPT_STATE, "state", "LETTERS", "off-CPU: only threads blocked in these states, e.g. "
@@ -73,7 +74,7 @@ static const struct ks_opt flame_opts[] = {
 
 static const struct ks_cmd_help flame_help = {
 	.name = "flame",
-	.usage = "[-i FILE] [-o FILE] [--format svg|folded] [options]",
+	.usage = "[-i FILE] [-o FILE] [--format svg|folded|pprof|speedscope] [options]",
 	.summary = "Draw an interactive SVG flame graph from a kscope profile (symbolized\n"
 		   "now) or from folded stacks (\"a;b;c 12\", as stackcollapse-*.pl write them),\n"
 		   "or write folded stacks, pprof or speedscope. On-CPU samples count one each;\n"
@@ -92,6 +93,7 @@ struct flame_args {
 	int normalize;
 	const char *svg_only;		/* an option that only applies to SVG output */
 	const char *profile_only;	/* an option that only applies to profiles */
+	bool title_given;
 	struct ks_flame_opts fo;
 	/* profiles */
 	int *pids, npids;
@@ -173,7 +175,7 @@ static bool sample_wanted(const struct flame_args *a, const struct ks_prof_sampl
 		;
 	if (a->npids && i == a->npids)
 		return false;
-	for (i = 0; i < a->ncomms && strcmp(a->comms[i], smp->comm); i++)
+	for (i = 0; i < a->ncomms && fnmatch(a->comms[i], smp->comm, 0); i++)
 		;
 	return !a->ncomms || i < a->ncomms;
 }
@@ -209,18 +211,53 @@ static int sink_sample(const struct flame_args *a, const struct ks_prof_info *in
 }
 
 /* The sample type pprof gets: what the weights of the samples kept measure. */
-static int sink_pprof_new(const struct ks_prof_info *in, bool on, bool off, struct ks_pprof **pp,
-			  struct ks_err *err)
+/* Whether every on-CPU event's periods are nanoseconds (cpu-clock, task-clock). */
+static bool on_cpu_in_ns(const struct ks_prof_info *in, int *counting)
+{
+	int i, n = 0;
+
+	*counting = -1;
+	for (i = 0; i < in->nevents; i++) {
+		if (i == in->offcpu_event || in->event_clock[i])
+			continue;
+		*counting = i;
+		n++;
+	}
+	if (n > 1)
+		*counting = -2;
+	return !n;
+}
+
+/*
+ * What the weights of the samples kept measure, for pprof's sample type and
+ * speedscope's unit: time, unless on-CPU samples count events.
+ */
+static int sink_types(const struct flame_args *a, const struct ks_prof_info *in, bool on,
+		      bool off, struct flame_sink *k, struct ks_err *err)
 {
 	uint64_t period = in->freq ? 1000000000ull / in->freq : in->period;
+	int counting, ret;
+	bool ns = !on || on_cpu_in_ns(in, &counting);
 
+	if (on && off && !ns)
+		return ks_err_set(err, -EINVAL, "off-CPU time and on-CPU event counts do not add "
+				  "up: pick --on-cpu or --off-cpu");
+	if (k->speedscope)
+		return ks_speedscope_set_unit(k->speedscope, ns ? "nanoseconds" : "none", err);
+	if (a->format != FMT_PPROF || k->pprof)
+		return 0;
 	if (off && !on)
-		return ks_pprof_new(pp, "off_cpu", "nanoseconds", 0, err);
-	if (off)
-		return ks_pprof_new(pp, "wall", "nanoseconds", 0, err);
-	if (in->nevents && in->event_clock[0])
-		return ks_pprof_new(pp, "cpu", "nanoseconds", period, err);
-	return ks_pprof_new(pp, in->nevents ? in->event[0] : "samples", "count", in->period, err);
+		ret = ks_pprof_new(&k->pprof, "off_cpu", "nanoseconds", 0, err);
+	else if (off)
+		ret = ks_pprof_new(&k->pprof, "wall", "nanoseconds", 0, err);
+	else if (ns)
+		ret = ks_pprof_new(&k->pprof, "cpu", "nanoseconds", period, err);
+	else
+		ret = ks_pprof_new(&k->pprof, counting >= 0 ? in->event[counting] : "events",
+				   "count", in->freq ? 0 : in->period, err);
+	if (!ret && in->start_epoch_ns)
+		ks_pprof_set_time(k->pprof, in->start_epoch_ns);
+	return ret;
 }
 
 static void warn_missing(struct ks_prof *p, const char *name)
@@ -272,12 +309,10 @@ static int load_recording(const struct flame_args *a, const char *path, const ch
 			ret = ks_err_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
-	} else if (a->format == FMT_PPROF && !k->pprof) {
-		ret = sink_pprof_new(in, on, off, &k->pprof, err);
+	} else {
+		ret = sink_types(a, in, on, off, k, err);
 		if (ret)
 			goto out;
-		if (in->start_epoch_ns)
-			ks_pprof_set_time(k->pprof, in->start_epoch_ns);
 	}
 	scratch = calloc(1024, sizeof(*scratch));
 	if (!scratch) {
@@ -521,12 +556,11 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 			break;
 		case OPT_NO_INLINE:
 			a->fold_flags |= KS_PROFFOLD_NO_INLINE;
-			a->po.no_lines = true;
 			a->profile_only = "--no-inline";
 			break;
 		case OPT_TITLE:
 			a->fo.title = st.optarg;
-			a->svg_only = "--title";
+			a->title_given = true;
 			break;
 		case OPT_SUBTITLE:
 			a->fo.subtitle = st.optarg;
@@ -589,8 +623,20 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 		fprintf(stderr, "kscope flame: --normalize needs --diff BASE\n");
 		goto out;
 	}
+	if (a->title_given && a->format != FMT_SVG && a->format != FMT_SPEEDSCOPE) {
+		fprintf(stderr, "kscope flame: --title applies to svg and speedscope output\n");
+		goto out;
+	}
 	if (a->format != FMT_SVG && a->svg_only) {
 		fprintf(stderr, "kscope flame: %s only applies to --format svg\n", a->svg_only);
+		goto out;
+	}
+	/* Function names alone need no DWARF: much faster on big binaries. */
+	if ((a->fold_flags & KS_PROFFOLD_NO_INLINE) && !(a->fold_flags & KS_PROFFOLD_SRCLINE) &&
+	    a->format <= FMT_FOLDED)
+		a->po.no_lines = true;
+	if (a->po.states && a->on_cpu) {
+		fprintf(stderr, "kscope flame: --state picks off-CPU stacks: not with --on-cpu\n");
 		goto out;
 	}
 	if (a->on_cpu && a->off_cpu) {
@@ -615,29 +661,21 @@ out:
 	return ret;
 }
 
-/* A profile straight to pprof or speedscope (no stack trie in between). */
-static int write_samples(const struct flame_args *a, int fd, struct ks_err *err)
+/* A profile straight into the pprof or speedscope writer (no stack trie between). */
+static int load_samples(const struct flame_args *a, struct flame_sink *k, struct ks_err *err)
 {
-	struct flame_sink k = { 0 };
 	int ret = 0;
 
 	if (a->format == FMT_SPEEDSCOPE)
-		ret = ks_speedscope_new(&k.speedscope, a->fo.title ? a->fo.title :
+		ret = ks_speedscope_new(&k->speedscope, a->fo.title ? a->fo.title :
 					input_name(a->input), err);
-	if (!ret)
-		ret = load_profile(a, a->input, &k, err);
-	if (!ret && k.pprof)
-		ret = ks_pprof_write(k.pprof, fd, err);
-	else if (!ret)
-		ret = ks_speedscope_write(k.speedscope, fd, err);
-	ks_pprof_free(k.pprof);
-	ks_speedscope_free(k.speedscope);
-	return ret;
+	return ret ?: load_profile(a, a->input, k, err);
 }
 
 int ks_cmd_flame(int argc, char **argv)
 {
 	struct ks_stacks *cur = NULL, *base = NULL;
+	struct flame_sink samples = { 0 };
 	struct ks_err err = { "" };
 	struct ks_outfile out;
 	struct flame_args a;
@@ -665,6 +703,12 @@ int ks_cmd_flame(int argc, char **argv)
 		}
 		if (in_us && !a.fo.countname)
 			a.fo.countname = "us";
+	} else {
+		ret = load_samples(&a, &samples, &err);
+		if (ret) {
+			rc = ret == -ENOMEM ? KS_EXIT_FAIL : KS_EXIT_USAGE;
+			goto out_err;
+		}
 	}
 
 	rc = KS_EXIT_FAIL;
@@ -680,8 +724,10 @@ int ks_cmd_flame(int argc, char **argv)
 		ret = ks_stacks_write_folded(cur, fd, &err);
 	else if (a.format == FMT_SVG)
 		ret = ks_flame_write_svg(cur, &a.fo, fd, &err);
+	else if (samples.pprof)
+		ret = ks_pprof_write(samples.pprof, fd, &err);
 	else
-		ret = write_samples(&a, fd, &err);
+		ret = ks_speedscope_write(samples.speedscope, fd, &err);
 	if (to_file) {
 		if (ret) {
 			ks_outfile_discard(&out);
@@ -692,11 +738,8 @@ int ks_cmd_flame(int argc, char **argv)
 					   strerror(-ret));
 		}
 	}
-	if (ret) {
-		if (a.format >= FMT_PPROF && ret != -ENOMEM && ret != -ENOSPC && ret != -EIO)
-			rc = KS_EXIT_USAGE;
+	if (ret)
 		goto out_err;
-	}
 	rc = KS_EXIT_OK;
 	goto out_free;
 
@@ -705,6 +748,8 @@ out_err:
 out_free:
 	ks_stacks_free(cur);
 	ks_stacks_free(base);
+	ks_pprof_free(samples.pprof);
+	ks_speedscope_free(samples.speedscope);
 	ret = rc;
 out_args:
 	free(a.pids);

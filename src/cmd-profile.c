@@ -46,11 +46,13 @@ static const struct ks_opt profile_opts[] = {
 	{ 'g', NULL, NULL, "record call stacks, kernel and user (frame pointers)" },
 	{ OPT_CALL_GRAPH, "call-graph", "fp|dwarf[,SIZE]", "how to get user stacks: frame "
 	  "pointers, or DWARF unwinding of a SIZE-byte stack copy (default 8192)" },
-	{ OPT_OFF_CPU, "off-cpu", NULL, "also record off-CPU stacks: where threads block, "
-	  "weighted by time off CPU (samples " OFFCPU_EVENT ")" },
-	{ 'a', "all-cpus", NULL, "every process on the CPUs (default without -p or a command)" },
+	{ OPT_OFF_CPU, "off-cpu", NULL, "off-CPU stacks: where threads block, weighted by the "
+	  "time off CPU (samples " OFFCPU_EVENT "; implies -g; add -e cpu-clock for on-CPU "
+	  "samples too)" },
+	{ 'a', "all-cpus", NULL, "every process on the CPUs (default without -p or a command; "
+	  "with a command: until it exits)" },
 	{ 'p', "pid", "PID[,PID]", "these processes and the threads they start; repeat" },
-	{ 'C', "cpu", "LIST", "only these CPUs: 0,2-3" },
+	{ 'C', "cpu", "LIST", "only these CPUs: 0,2-3 (system-wide on them unless -p)" },
 	{ OPT_DURATION, "duration", "SECS", "stop after this long (also: 500ms, 2m)" },
 	{ OPT_MMAP_PAGES, "mmap-pages", "N", "ring buffer pages per CPU, a power of two "
 	  "(default 128; 512 with dwarf)" },
@@ -62,15 +64,16 @@ static const struct ks_opt profile_opts[] = {
 static const struct ks_cmd_help profile_help = {
 	.name = "profile",
 	.usage = "[-e EVENT]... [-F HZ | -c N] [-g | --call-graph fp|dwarf[,SIZE]] [--off-cpu]\n"
-		 "                      [-a | -p PID[,PID]] [-C CPUS] [--duration SECS] [-o FILE]\n"
+		 "                      [-a | -p PID[,PID] | -C CPUS] [--duration SECS] [-o FILE]\n"
 		 "                      [-- command [args]]",
 	.summary = "Sample call stacks with perf_event, no eBPF: on-CPU (hardware cycles where\n"
 		   "a PMU exists, else cpu-clock) and, with --off-cpu, where threads block.\n"
 		   "The file is a trace.dat (trace-cmd report lists the kscope:* samples) that\n"
 		   "holds raw addresses, mappings, build-ids, comms and kallsyms, so it can be\n"
 		   "symbolized later or elsewhere: kscope flame, kscope report --profile.\n"
-		   "Profiles the command until it exits, or -p PIDs / every CPU (-a, the\n"
-		   "default) until --duration or Ctrl-C.",
+		   "Profiles the command until it exits (with -a: everything, until it exits),\n"
+		   "-p PIDs until they exit, or every CPU (-a, the default) until --duration\n"
+		   "or Ctrl-C.",
 	.opts = profile_opts,
 };
 
@@ -243,12 +246,16 @@ static int profile_parse(struct profile_ctx *c, int argc, char **argv)
 		return ret;
 	if (c->freq && c->count)
 		return ks_err_set(&c->err, -EINVAL, "-F and -c exclude each other");
-	if (c->cmd && (c->npids || c->all_cpus))
-		return ks_err_set(&c->err, -EINVAL, "a command excludes -p and -a");
+	if (c->cmd && c->npids)
+		return ks_err_set(&c->err, -EINVAL, "a command excludes -p");
 	if (c->npids && c->all_cpus)
 		return ks_err_set(&c->err, -EINVAL, "-p and -a exclude each other");
-	if (!c->cmd && !c->npids)
+	/* -C alone means those CPUs system-wide, as in perf. */
+	if ((!c->cmd && !c->npids) || (c->cpu_list && !c->npids))
 		c->all_cpus = true;
+	/* A blocked thread without its stack says nothing: off-CPU implies call graphs. */
+	if (c->offcpu && c->cg == KS_PERF_CG_NONE)
+		c->cg = KS_PERF_CG_FP;
 	if (!c->freq && !c->count)
 		c->freq = PROFILE_DEFAULT_FREQ;
 	if (!c->mmap_pages)
@@ -415,10 +422,13 @@ static bool needs_tracefs(const struct profile_ctx *c)
 {
 	int i;
 
-	for (i = 0; i < c->nevent_names; i++)
-		if (strchr(c->event_names[i], ':') && !strstr(c->event_names[i], ":u") &&
-		    !strstr(c->event_names[i], ":k"))
+	for (i = 0; i < c->nevent_names; i++) {
+		const char *name = c->event_names[i], *colon = strchr(name, ':');
+
+		/* "sys:event" or "sys:event:u"; "cycles:u" is no tracepoint. */
+		if (colon && (strcmp(colon, ":u") && strcmp(colon, ":k")))
 			return true;
+	}
 	return false;
 }
 
@@ -437,7 +447,7 @@ static int profile_setup(struct profile_ctx *c)
 	/* Only tracepoints need tracefs: profiles without them work unprivileged too. */
 	c->tracefs = ks_tracefs_dir(&c->err);
 	if (!c->tracefs && (c->offcpu || needs_tracefs(c)))
-		return -ENOENT;
+		return -EACCES;
 	if (c->cmd) {
 		ret = ks_child_check(c->cmd, &c->err);
 		if (ret)
@@ -464,6 +474,8 @@ static int profile_setup(struct profile_ctx *c)
 		ret = ks_child_fork(&c->child, c->cmd, &c->old_mask, &c->err);
 		if (ret)
 			return ret;
+	}
+	if (c->cmd && !c->all_cpus) {
 		c->tids = calloc(1, sizeof(*c->tids));
 		if (!c->tids)
 			return ks_err_set(&c->err, -ENOMEM, "out of memory");
@@ -480,10 +492,13 @@ static int profile_setup(struct profile_ctx *c)
 	po.ncpus = c->ncpus;
 	po.tids = c->tids;
 	po.ntids = c->ntids;
-	po.enable_on_exec = c->cmd != NULL;
-	/* Followed threads: switch-ins come as PERF_RECORD_SWITCH (system-wide: from the
-	 * sched_switch samples themselves). */
-	po.context_switch = c->offcpu && c->ntids > 0;
+	po.enable_on_exec = c->cmd && !c->all_cpus;
+	/*
+	 * Off-CPU time ends when the thread runs again: PERF_RECORD_SWITCH(_CPU_WIDE)
+	 * says when. sched_switch samples cannot: the kernel takes none when the idle
+	 * task is the one leaving, which is how most sleepers come back.
+	 */
+	po.context_switch = c->offcpu;
 	po.build_id = true;
 	po.use_clockid = true;
 	po.allow_user_only = !c->all_cpus;
@@ -523,6 +538,17 @@ static int drain(struct profile_ctx *c)
 	return 0;
 }
 
+/* -p: whether any of the processes still runs (perf record -p stops when they end). */
+static bool targets_alive(const struct profile_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < c->npids; i++)
+		if (ks_pid_alive(c->pids[i]))
+			return true;
+	return false;
+}
+
 static int profile_run(struct profile_ctx *c)
 {
 	int nr = ks_perf_nrings(c->perf), i, ret;
@@ -550,14 +576,14 @@ static int profile_run(struct profile_ctx *c)
 	c->start_epoch_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
 	if (c->duration > 0)
 		deadline = c->start_ns + (uint64_t)(c->duration * 1e9);
+	if (!c->cmd || c->all_cpus)
+		ks_perf_enable(c->perf);
 	if (c->cmd) {
 		ret = ks_child_start(&c->child);
 		if (ret) {
 			ks_err_set(&c->err, ret, "cannot start the command: %s", strerror(-ret));
 			goto out;
 		}
-	} else {
-		ks_perf_enable(c->perf);
 	}
 	pfd[0].fd = c->sig_fd;
 	pfd[0].events = POLLIN;
@@ -596,6 +622,8 @@ static int profile_run(struct profile_ctx *c)
 				break;
 			}
 		}
+		if (c->npids && !targets_alive(c))
+			break;
 		if (status)
 			profile_status(c);
 	}
@@ -620,7 +648,7 @@ static char *profile_meta(struct profile_ctx *c)
 		    c->machine, c->clock, (unsigned long long)(c->count ? 0 : c->freq),
 		    (unsigned long long)c->count, cg_name(c->cg), c->stack_size,
 		    (unsigned long long)c->regs_mask,
-		    c->cmd ? "command" : c->npids ? "pids" : "system", c->nevents);
+		    c->all_cpus ? "system" : c->cmd ? "command" : "pids", c->nevents);
 	for (i = 0; i < c->nevents; i++)
 		ks_buf_addf(&b, "event%d=%s\nevent%d_clock=%d\nevent%d_offcpu=%d\n", i,
 			    c->events[i].name, i, ks_perf_event_is_clock(&c->events[i]), i,

@@ -22,7 +22,8 @@ enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, 
        OPT_PROFILE, OPT_SORT, OPT_SYMFS };
 
 static const struct ks_opt report_opts[] = {
-	{ 'i', "input", "FILE", "trace.dat to read (default trace.dat); v6 or v7, kscope's or trace-cmd's" },
+	{ 'i', "input", "FILE", "trace.dat to read (default trace.dat, with --profile "
+	  "profile.dat); v6 or v7, kscope's or trace-cmd's" },
 	{ OPT_CPU, "cpu", "N[,N]", "only events of these CPUs" },
 	{ OPT_EVENTS, "events", "EV[,EV]", "only these events: sys:event, sys, event, globs" },
 	{ OPT_COMM, "comm", "GLOB", "only events of tasks whose name matches" },
@@ -63,6 +64,7 @@ struct report_ctx {
 	bool graph_stats;
 	bool profile;
 	bool by_total;
+	bool sort_given;
 	const char *symfs;
 	bool progress;
 	struct ks_tdat *t;
@@ -163,6 +165,7 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 				ret = ks_err_set(&c->err, -EINVAL, "bad --sort '%s' (self or total)",
 						 st.optarg);
 			c->by_total = !strcmp(st.optarg, "total");
+			c->sort_given = true;
 			break;
 		case OPT_SYMFS:
 			c->symfs = st.optarg;
@@ -189,8 +192,11 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 	ks_opts_free(&st);
 	if (!ret && c->stat + c->graph_stats + c->profile > 1)
 		ret = ks_err_set(&c->err, -EINVAL, "--stat, --graph-stats and --profile: choose one");
-	if (!ret && !c->profile && (c->by_total || c->symfs))
+	if (!ret && !c->profile && (c->sort_given || c->symfs))
 		ret = ks_err_set(&c->err, -EINVAL, "--sort and --symfs need --profile");
+	/* kscope profile writes profile.dat, as perf record writes perf.data. */
+	if (!ret && c->profile && !c->input_given && !strcmp(c->input, "trace.dat"))
+		c->input = "profile.dat";
 	if (!ret && c->profile && (c->cpu_filter || c->nevents))
 		ret = ks_err_set(&c->err, -EINVAL, "--profile takes --pid and --comm, not --cpu or "
 				 "--events");
@@ -446,7 +452,8 @@ static int report_profile(struct report_ctx *c)
 	struct ks_proftop *top = NULL;
 	struct ks_prof_sample s;
 	struct ks_prof *p = NULL;
-	uint64_t total, done, all;
+	uint64_t total, done, all, seen = 0;
+	const char *path, *why;
 	size_t n, i;
 	bool in_us;
 	int ret;
@@ -478,7 +485,7 @@ static int report_profile(struct report_ctx *c)
 		ret = ks_proftop_add(top, &s, w);
 		if (ret)
 			break;
-		if (c->progress && !(ks_prof_stats(p)->samples & 4095)) {
+		if (c->progress && !(++seen & 4095)) {
 			ks_prof_progress(p, &done, &all);
 			fprintf(stderr, "\rkscope report: %3.0f%%", all ? 100.0 * done / all : 100);
 		}
@@ -489,6 +496,12 @@ static int report_profile(struct report_ctx *c)
 		ks_err_set(&c->err, ret, "%s: corrupted profile data", c->input);
 		goto out;
 	}
+	for (i = 0; !ks_prof_missing(p, (unsigned int)i, &path, &why); i++)
+		if (i < 8)
+			fprintf(stderr, "kscope report: %s: %s: %s\n", c->input, path, why);
+	if (i > 8)
+		fprintf(stderr, "kscope report: %s: %zu more binaries without symbols\n", c->input,
+			i - 8);
 	total = ks_proftop_total(top);
 	profile_header(in, ks_prof_stats(p), in_us, total);
 	rows = ks_proftop_rows(top, c->by_total, &n);

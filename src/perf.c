@@ -157,7 +157,7 @@ static void fill_attr(struct perf_event_attr *a, const struct ks_perf_opts *o,
 	a->exclude_user = ev->exclude_user;
 	a->exclude_kernel = ev->exclude_kernel;
 	a->sample_id_all = 1;
-	/* Side-band records once per ring is enough: the first event carries them. */
+	/* Side-band records from one event per thread and CPU are enough. */
 	if (first) {
 		a->mmap = 1;
 		a->mmap2 = 1;
@@ -198,8 +198,8 @@ static int open_error(const struct ks_perf_evspec *ev, int cpu, int tid, int ret
 	if (ret == -ESRCH)
 		return ks_err_set(err, ret, "thread %d exited before it could be followed", tid);
 	if (ret == -ENOENT || ret == -EOPNOTSUPP || ret == -ENODEV)
-		return ks_err_set(err, ret, "this machine cannot sample '%s' (%s): no such PMU "
-				  "or counter", ev->name, strerror(-ret));
+		return ks_err_set(err, -EOPNOTSUPP, "this machine cannot sample '%s' (%s): no such "
+				  "PMU or counter", ev->name, strerror(-ret));
 	if (ret == -EMFILE)
 		return ks_err_set(err, ret, "too many open files for %s (raise 'ulimit -n')", who);
 	return ks_err_set(err, ret, "cannot open '%s' on %s: %s", ev->name, who, strerror(-ret));
@@ -292,7 +292,8 @@ static int open_cpu(struct ks_perf *p, const struct ks_perf_opts *o, struct perf
 
 	for (e = 0; e < o->nevents; e++) {
 		for (t = 0; t < ntids; t++) {
-			fd = open_one(p, o, e, r->cpu, o->ntids ? o->tids[t] : -1, r->fd < 0, err);
+			/* Side-band records (mmap, comm, task, switches) once per thread. */
+			fd = open_one(p, o, e, r->cpu, o->ntids ? o->tids[t] : -1, e == 0, err);
 			if (fd < 0)
 				return fd;
 			ret = add_fd(p, fd, e);

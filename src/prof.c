@@ -51,6 +51,7 @@ struct proc {
 struct thread {
 	int pid;
 	const char *comm;
+	bool exited;			/* its last switch-out is no blocked interval */
 };
 
 /* A thread switched out with its stack, waiting to run again. */
@@ -741,6 +742,7 @@ static int on_comm(struct ks_prof *p, const struct tep_record *rec, int tid)
 	if (!t)
 		return -ENOMEM;
 	t->pid = pid;
+	t->exited = false;
 	if (comm)
 		t->comm = pool_str(&p->pool, comm, strnlen(comm, len));
 	if (num(rec, p->comm.f[C_EXEC]) && (pr = proc_find(p, pid))) {
@@ -759,8 +761,16 @@ static int on_task(struct ks_prof *p, const struct tep_record *rec, int tid)
 	struct proc *pr, *pp;
 	const char *comm;
 
-	if (num(rec, p->task.f[T_EXIT]))
+	if (num(rec, p->task.f[T_EXIT])) {
+		uint32_t id;
+
+		/* Gone: nothing it waits for will end, and its final switch-out follows. */
+		if (!ks_intern_find(p->tids, &tid, sizeof(tid), &id)) {
+			p->threads[id].exited = true;
+			p->pending[id].used = false;
+		}
 		return 0;
+	}
 	parent = thread_get(p, ptid);
 	comm = parent ? parent->comm : NULL;
 	t = thread_get(p, tid);		/* may move parent */
@@ -768,6 +778,7 @@ static int on_task(struct ks_prof *p, const struct tep_record *rec, int tid)
 		return -ENOMEM;
 	t->pid = pid;
 	t->comm = comm;
+	t->exited = false;
 	if (pid == ppid || proc_find(p, pid))
 		return 0;
 	/* A new process starts with a copy of its parent's mappings. */
@@ -1014,6 +1025,8 @@ static int switch_out(struct ks_prof *p, const struct tep_record *rec, int tid, 
 
 	if (!t)
 		return -ENOMEM;
+	if (t->exited)
+		return 0;
 	pe = &p->pending[t - p->threads];
 	free(pe->locs);
 	pe->locs = NULL;
@@ -1088,7 +1101,8 @@ static int on_offcpu(struct ks_prof *p, const struct tep_record *rec, int tid, i
 		if (field_ok(&raw, p->ss_next_pid))
 			next = (int)num(&raw, p->ss_next_pid);
 	}
-	if (tid) {
+	/* 0: the idle task; -1: a task already reaped (its last switch). */
+	if (tid > 0) {
 		resolve(p, rec, pid);
 		ret = switch_out(p, rec, tid, pid, state_letter(state));
 		if (ret)

@@ -36,29 +36,40 @@ void ks_proffold_free(struct ks_proffold *f)
 	free(f);
 }
 
+#define NAME_MAX_LEN (KS_PROFOUT_NAME_MAX + 4200 - 1)
+
+/* Room for one more frame. */
+static int grow(struct ks_proffold *f, size_t n)
+{
+	size_t cap = f->cap ? f->cap * 2 : 128;
+	const char **nf;
+	size_t *no;
+
+	if (n < f->cap)
+		return 0;
+	no = realloc(f->offs, cap * sizeof(*no));
+	if (!no)
+		return -ENOMEM;
+	f->offs = no;
+	nf = realloc(f->frames, cap * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	f->frames = nf;
+	f->cap = cap;
+	return 0;
+}
+
 static int push(struct ks_proffold *f, size_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int push(struct ks_proffold *f, size_t *n, const char *fmt, ...)
 {
-	char tmp[KS_PROFOUT_NAME_MAX + 4200];
+	char tmp[NAME_MAX_LEN + 1];
 	va_list ap;
 	int len;
 
-	if (*n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 128;
-		size_t *no = realloc(f->offs, cap * sizeof(*no));
-		const char **nf;
-
-		if (!no)
-			return -ENOMEM;
-		f->offs = no;
-		nf = realloc(f->frames, cap * sizeof(*nf));
-		if (!nf)
-			return -ENOMEM;
-		f->frames = nf;
-		f->cap = cap;
-	}
+	if (grow(f, *n))
+		return -ENOMEM;
 	va_start(ap, fmt);
 	len = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
@@ -68,6 +79,18 @@ static int push(struct ks_proffold *f, size_t *n, const char *fmt, ...)
 		len = sizeof(tmp) - 1;
 	f->offs[(*n)++] = f->names.len;
 	return ks_buf_add(&f->names, tmp, len + 1);
+}
+
+/* push(f, n, "%s%s", a, b) without vsnprintf: it runs for every frame of every sample. */
+static int push2(struct ks_proffold *f, size_t *n, const char *a, const char *b)
+{
+	size_t la = strnlen(a, NAME_MAX_LEN), lb = strnlen(b, NAME_MAX_LEN - la);
+
+	if (grow(f, *n))
+		return -ENOMEM;
+	f->offs[(*n)++] = f->names.len;
+	return ks_buf_add(&f->names, a, la) ?: ks_buf_add(&f->names, b, lb) ?:
+		ks_buf_add(&f->names, "", 1);
 }
 
 /* The frames of one address, outermost (the real function) first. */
@@ -91,7 +114,7 @@ static int push_loc(struct ks_proffold *f, size_t *n, const struct ks_prof_loc *
 			ret = push(f, n, "%s (%s:%u)%s", name, base ? base + 1 : ln->file,
 				   ln->line, in);
 		} else {
-			ret = push(f, n, "%s%s", name, in);
+			ret = push2(f, n, name, in);
 		}
 	}
 	return ret;
@@ -124,7 +147,7 @@ int ks_proffold_add(struct ks_proffold *f, struct ks_stacks *s, const struct ks_
 	for (i = smp->nlocs; i-- > 0 && !ret; )
 		ret = push_loc(f, &n, &smp->locs[i]);
 	if (!ret && smp->offcpu)
-		ret = push(f, &n, "%s", state_name(smp->state));
+		ret = push2(f, &n, state_name(smp->state), "");
 	if (ret)
 		return ks_err_set(err, ret, "out of memory");
 	for (i = 0; i < n; i++)

@@ -224,13 +224,14 @@ static struct proc *get_proc(struct ks_speedscope *w, int pid, int *ret)
 static int set_comm(struct proc *pr, const struct ks_prof_sample *s)
 {
 	bool main_thread = s->tid == s->pid;
+	const char *comm = s->comm ? s->comm : "";
 	char *c;
 
 	if (pr->comm && !main_thread)
 		return 0;
-	if (pr->comm && pr->comm_main && !strcmp(pr->comm, s->comm))
+	if (pr->comm && pr->comm_main && !strcmp(pr->comm, comm))
 		return 0;
-	c = strdup(s->comm);
+	c = strdup(comm);
 	if (!c)
 		return -ENOMEM;
 	free(pr->comm);

@@ -46,7 +46,8 @@ use_target() {
 	esac
 }
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:allocator_may_return_null=1}
+# Full stacks for leaks, so that tests/lsan.supp recognises libtraceevent's own.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # libtraceevent leaks small strings on some formats: not ours (same list as asan-check).
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRC_DIR/tests/lsan.supp:print_suppressions=0}

@@ -11,7 +11,8 @@
  * Numbers may be hex (0x...); %XX in a word is the byte XX (spaces, odd bytes). Like
  * the profile reader, frames written alike share one lines array.
  *
- * usage: profwrite [-t TYPE] [-u UNIT] [-p PERIOD] [-n NAME] [-T EPOCH_NS] PPROF JSON
+ * usage: profwrite [-t TYPE] [-u UNIT] [-p PERIOD] [-n NAME] [-T EPOCH_NS] [-U SS_UNIT]
+ *		    PPROF JSON
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -259,7 +260,7 @@ static int open_out(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *type = "cpu", *unit = "nanoseconds", *name = "kscope profile";
+	const char *type = "cpu", *unit = "nanoseconds", *name = "kscope profile", *ss_unit = NULL;
 	uint64_t period = 0, epoch = 0;
 	struct input in = { 0 };
 	struct ks_speedscope *ss = NULL;
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
 	int opt, fd, ret = 1;
 	size_t i;
 
-	while ((opt = getopt(argc, argv, "t:u:p:n:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:u:p:n:T:U:")) != -1) {
 		switch (opt) {
 		case 't':
 			type = optarg;
@@ -285,6 +286,9 @@ int main(int argc, char **argv)
 		case 'T':
 			epoch = num(optarg, 0);
 			break;
+		case 'U':
+			ss_unit = optarg;
+			break;
 		default:
 			goto usage;
 		}
@@ -300,6 +304,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (epoch)
 		ks_pprof_set_time(pp, epoch);
+	if (ss_unit && ks_speedscope_set_unit(ss, ss_unit, &err))
+		goto out;
 	for (i = 0; i < in.nsamples; i++)
 		if (ks_pprof_add(pp, &in.samples[i], &err) ||
 		    ks_speedscope_add(ss, &in.samples[i], &err))
@@ -320,6 +326,6 @@ out:
 	return ret;
 usage:
 	fprintf(stderr, "usage: profwrite [-t TYPE] [-u UNIT] [-p PERIOD] [-n NAME] "
-		"[-T EPOCH_NS] PPROF JSON <samples\n");
+		"[-T EPOCH_NS] [-U SPEEDSCOPE_UNIT] PPROF JSON <samples\n");
 	return 2;
 }

@@ -14,8 +14,14 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	echo "1..0 # skip node and npm are not installed (Debian: nodejs npm)"
 	exit 0
 fi
-if [ ! -x "$PROFWRITE" ] && [ -z "${PROFWRITE_BIN:-}" ]; then
-	make -s -C "$SRC_DIR" build/tests/profwrite >&2 || exit 1
+# Built by `make tcheck`; (re)built here when missing or older than the writers.
+if [ -z "${PROFWRITE_BIN:-}" ]; then
+	for f in tests/lib/profwrite.c src/pprof.c src/speedscope.c src/profout.c; do
+		if [ ! -x "$PROFWRITE" ] || [ "$PROFWRITE" -ot "$SRC_DIR/$f" ]; then
+			make -s -C "$SRC_DIR" build/tests/profwrite >&2 || exit 1
+			break
+		fi
+	done
 fi
 
 test_expect_success "the decoders are installed (npm ci from the lock file)" '
@@ -167,14 +173,20 @@ test_expect_success "the checkers refuse broken files (so their passing means so
 	grep -q "not gzip" err
 '
 
-test_expect_success "off-CPU: the second value type and the period type say so" '
+test_expect_success "off-CPU, and events counted: value types, period types, units" '
 	"$PROFWRITE" -t off_cpu -u nanoseconds off.pb.gz off.json <fixture.in &&
 	node "$JS/check-pprof.js" off.pb.gz >got &&
 	grep -qxF " \"sampleTypes\": [[\"samples\",\"count\"],[\"off_cpu\",\"nanoseconds\"]]," got &&
 	grep -qxF " \"defaultSampleType\": \"off_cpu\"," got &&
 	grep -qxF " \"periodType\": [\"off_cpu\",\"nanoseconds\"]," got &&
 	grep -qxF " \"period\": 0," got && grep -qxF " \"timeNanos\": \"0\"," got &&
-	node "$JS/check-speedscope.js" off.json >/dev/null
+	node "$JS/check-speedscope.js" off.json >/dev/null &&
+	"$PROFWRITE" -t cycles -u count -p 100003 -U none ev.pb.gz ev.json <fixture.in &&
+	node "$JS/check-pprof.js" ev.pb.gz >got &&
+	grep -qxF " \"sampleTypes\": [[\"samples\",\"count\"],[\"cycles\",\"count\"]]," got &&
+	grep -qxF " \"period\": 100003," got &&
+	node "$JS/check-speedscope.js" ev.json >got &&
+	grep -qF "\"unit\":\"none\"" got && ! grep -q nanoseconds got
 '
 
 cat >"$TMP/odd.in" <<'EOF'

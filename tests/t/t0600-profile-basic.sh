@@ -109,6 +109,17 @@ test_expect_success PERF "-a: every process, filtered later with --comm and --pi
 	! grep -v "^profload-fp-$pid;" pid.folded
 '
 
+test_expect_success PERF "-p stops when the process exits; -a with a command stops with it" '
+	"$PROFLOAD_FP" sleep 1 & pid=$!
+	timeout 20 "$KSCOPE" profile -q -p $pid -o gone.dat &&
+	wait $pid
+	test -s gone.dat &&
+	timeout 20 "$KSCOPE" profile -q -a -g -o acmd.dat -- "$PROFLOAD_FP" cpu 0.5 &&
+	"$KSCOPE" report --profile -i acmd.dat >acmd.txt &&
+	grep -q "^# kscope profile: .*, system: .*profload-fp cpu 0.5" acmd.txt &&
+	grep -q " spin_a$" acmd.txt
+'
+
 test_expect_success PERF "-C limits sampling to the CPUs given" '
 	"$KSCOPE" profile -q -a -C 0 --duration 0.5 -o cpu0.dat &&
 	"$KSCOPE" report -i cpu0.dat --events kscope:sample | grep " sample: " >s.txt &&

@@ -70,11 +70,13 @@ test_expect_success PERF "-p with --off-cpu follows the threads it starts (conte
 	grep -q "^profload-fp;start_thread;" pidoff.folded
 '
 
-test_expect_success PERF "system-wide off-CPU pairs switch-outs with the next switch-in" '
+test_expect_success PERF "system-wide off-CPU (implies -g): intervals end at switch-in, exits do not count" '
 	"$PROFLOAD_FP" offcpu 40 & pid=$!
 	sleep 0.2 &&
-	"$KSCOPE" profile -q -a --off-cpu -g --duration 1 -o sysoff.dat &&
+	"$KSCOPE" profile -q -a --off-cpu --duration 1 -o sysoff.dat &&
 	wait $pid
+	"$KSCOPE" flame -i sysoff.dat --format folded >all.folded &&
+	! grep -q "do_task_dead" all.folded &&
 	"$KSCOPE" flame -i sysoff.dat --format folded --pid $pid >sysoff.folded &&
 	pipe=$(weight sysoff.folded ";run_offcpu;read;.*\[off-cpu:S\]") &&
 	nap=$(weight sysoff.folded ";run_offcpu;clock_nanosleep[^;]*;.*\[off-cpu:S\]") &&

@@ -36,7 +36,7 @@ test_expect_success PERF "unknown events, bad options" '
 	fails 2 "bad stack size" "$KSCOPE" profile --call-graph dwarf,99999999 -- true &&
 	fails 2 "bad frequency" "$KSCOPE" profile -F 0 -- true &&
 	fails 2 "-F and -c exclude each other" "$KSCOPE" profile -F 99 -c 1000 -- true &&
-	fails 2 "a command excludes -p and -a" "$KSCOPE" profile -a -- true &&
+	fails 2 "a command excludes -p" "$KSCOPE" profile -p 1 -- true &&
 	fails 2 "bad CPU list" "$KSCOPE" profile -C 9999 -a --duration 0.1 &&
 	fails 2 "bad --mmap-pages" "$KSCOPE" profile --mmap-pages 3 -- true &&
 	test ! -e x.dat

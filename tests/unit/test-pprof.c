@@ -752,10 +752,6 @@ static char *write_speedscope(const char *name, const struct ks_prof_sample *s, 
 
 static void test_speedscope(void)
 {
-	struct ks_speedscope *w;
-	struct ks_err err;
-	FILE *f = tmpfile();
-	size_t len;
 	static const char want[] =
 		"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
 		"\"exporter\":\"kscope\",\"name\":\"cpu \\\"x\\\"\",\"activeProfileIndex\":0,\n"
@@ -777,8 +773,14 @@ static void test_speedscope(void)
 		"{\"type\":\"sampled\",\"name\":\"lost (300)\",\"unit\":\"nanoseconds\","
 		"\"startValue\":0,\"endValue\":40,\n"
 		"\"samples\":[\n[]],\n\"weights\":[40]}]}\n";
+	struct ks_speedscope *w;
+	struct ks_err err;
+	FILE *f = tmpfile();
+	size_t len;
 	char *out;
 
+	if (!f)
+		abort();
 	out = write_speedscope("cpu \"x\"", samples, KS_ARRAY_SIZE(samples));
 	ok(json_valid(out), "speedscope: valid JSON");
 	is_str(out, want, "speedscope: frames shared and deduplicated, a profile per pid, "
