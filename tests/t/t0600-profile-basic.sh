@@ -120,6 +120,19 @@ test_expect_success PERF "-p stops when the process exits; -a with a command sto
 	grep -q " spin_a$" acmd.txt
 '
 
+test_expect_success PERF "-F 999 on every CPU with call stacks loses nothing" '
+	"$PROFLOAD_FP" cpu 3 & p1=$!
+	"$PROFLOAD_NOFP" cpu 3 & p2=$!
+	"$KSCOPE" profile -a -g -F 999 --duration 2 -o busy.dat 2>err; rc=$?
+	wait $p1 $p2
+	cat err && test $rc = 0 &&
+	grep -q ", 0 lost; " err &&
+	! grep -q "warning" err &&
+	"$KSCOPE" report --profile -i busy.dat | sed -n 2p | grep -q ", 0 lost; " &&
+	n=$("$KSCOPE" report --profile -i busy.dat | sed -n "2s/^# \([0-9]*\) on-CPU.*/\1/p") &&
+	echo "$n samples" && test "$n" -ge 1500
+'
+
 test_expect_success PERF "-C limits sampling to the CPUs given" '
 	"$KSCOPE" profile -q -a -C 0 --duration 0.5 -o cpu0.dat &&
 	"$KSCOPE" report -i cpu0.dat --events kscope:sample | grep " sample: " >s.txt &&
