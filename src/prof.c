@@ -441,6 +441,13 @@ static const char *meta_get(char *meta, const char *key)
 	return NULL;
 }
 
+static uint64_t meta_u64(char *meta, const char *key, int base)
+{
+	const char *v = meta_get(meta, key);
+
+	return v ? strtoull(v, NULL, base) : 0;
+}
+
 static int parse_meta(struct ks_prof *p, struct ks_err *err)
 {
 	uint32_t size;
@@ -480,18 +487,12 @@ static int parse_meta(struct ks_prof *p, struct ks_err *err)
 	in->callgraph = meta_get(p->meta, "callgraph");
 	in->target = meta_get(p->meta, "target");
 	in->command = meta_get(p->meta, "command");
-	v = meta_get(p->meta, "freq");
-	in->freq = v ? strtoull(v, NULL, 10) : 0;
-	v = meta_get(p->meta, "period");
-	in->period = v ? strtoull(v, NULL, 10) : 0;
-	v = meta_get(p->meta, "start_ns");
-	in->start_ns = v ? strtoull(v, NULL, 10) : 0;
-	v = meta_get(p->meta, "start_epoch_ns");
-	in->start_epoch_ns = v ? strtoull(v, NULL, 10) : 0;
-	v = meta_get(p->meta, "duration_ns");
-	in->duration_ns = v ? strtoull(v, NULL, 10) : 0;
-	v = meta_get(p->meta, "regs_mask");
-	p->regs_mask = v ? strtoull(v, NULL, 16) : 0;
+	in->freq = meta_u64(p->meta, "freq", 10);
+	in->period = meta_u64(p->meta, "period", 10);
+	in->start_ns = meta_u64(p->meta, "start_ns", 10);
+	in->start_epoch_ns = meta_u64(p->meta, "start_epoch_ns", 10);
+	in->duration_ns = meta_u64(p->meta, "duration_ns", 10);
+	p->regs_mask = meta_u64(p->meta, "regs_mask", 16);
 	for (l = p->meta; (l = strchr(l, '\n')); l++)
 		*l = '\0';
 	for (i = 0; i < in->nevents; i++)

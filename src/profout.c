@@ -2,13 +2,19 @@
 /* Frame names, UTF-8 checks and growing arrays for the profile writers. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kscope/profout.h"
 
-const char *ks_profout_name(const struct ks_prof_loc *l, unsigned int i, char *buf)
+/*
+ * A frame's function, or for an address without one: "<binary>+0x<file offset>"
+ * (like an address in `objdump -d` of a PIE or library), or with @group
+ * "[<binary>]", one name for all of the binary's unresolved addresses.
+ */
+static const char *frame_name(const struct ks_prof_loc *l, unsigned int i, bool group, char *buf)
 {
 	const struct ks_prof_map *m = l->map;
 	const char *base;
@@ -17,29 +23,26 @@ const char *ks_profout_name(const struct ks_prof_loc *l, unsigned int i, char *b
 		return l->sym.lines[i].func;
 	if (!m || !m->path)
 		return "[unknown]";
+	if (group && m->path[0] == '[')
+		return m->path;
 	base = strrchr(m->path, '/');
 	base = base && base[1] ? base + 1 : m->path;
-	/* The file offset, like an address in `objdump -d` of a PIE or library. */
-	snprintf(buf, KS_PROFOUT_NAME_MAX, "%.290s+0x%" PRIx64, base,
-		 m->pgoff + (l->addr - m->start));
+	if (group)
+		snprintf(buf, KS_PROFOUT_NAME_MAX, "[%.290s]", base);
+	else
+		snprintf(buf, KS_PROFOUT_NAME_MAX, "%.290s+0x%" PRIx64, base,
+			 m->pgoff + (l->addr - m->start));
 	return buf;
+}
+
+const char *ks_profout_name(const struct ks_prof_loc *l, unsigned int i, char *buf)
+{
+	return frame_name(l, i, false, buf);
 }
 
 const char *ks_profout_group_name(const struct ks_prof_loc *l, unsigned int i, char *buf)
 {
-	const struct ks_prof_map *m = l->map;
-	const char *base;
-
-	if (i < l->sym.nlines && l->sym.lines[i].func)
-		return l->sym.lines[i].func;
-	if (!m || !m->path)
-		return "[unknown]";
-	if (m->path[0] == '[')
-		return m->path;
-	base = strrchr(m->path, '/');
-	base = base && base[1] ? base + 1 : m->path;
-	snprintf(buf, KS_PROFOUT_NAME_MAX, "[%.290s]", base);
-	return buf;
+	return frame_name(l, i, true, buf);
 }
 
 size_t ks_profout_utf8_len(const char *str, size_t n)
