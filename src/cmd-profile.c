@@ -718,7 +718,7 @@ static void profile_report(struct profile_ctx *c)
 	for (i = 0; i < c->nevents; i++)
 		fprintf(stderr, "%s%s", i ? ", " : "", c->events[i].name);
 	fprintf(stderr, "; call graph %s%s), %llu throttled, %llu lost; ", cg_name(c->cg),
-		c->cg == KS_PERF_CG_DWARF ? " (user stacks unwound when read)" : "",
+		c->cg == KS_PERF_CG_DWARF ? ", user stacks unwound when read" : "",
 		(unsigned long long)st->throttled,
 		(unsigned long long)(st->lost + st->lost_samples));
 	if (!stat(c->output, &sb))

@@ -807,6 +807,9 @@ static void note_missing(struct ks_prof *p, struct ks_dso *d)
 
 	if (!ks_syms_dso_status(p->syms, d, &why) || !why)
 		return;
+	/* [vdso], anonymous memfd code: nothing a user could install symbols for. */
+	if (path[0] == '[' || !strncmp(path, "/memfd:", 7))
+		return;
 	if (ks_intern_add(p->missing_ids, &d, sizeof(d), &id) != 1)
 		return;
 	nm = realloc(p->missing, (p->nmissing + 1) * sizeof(*p->missing));
