@@ -13,6 +13,12 @@ within() {
 		{ echo "$1 is not within [$2, $3]"; return 1; }
 }
 
+# perf record without the build-id cache (~/.debug, shared with any other perf that
+# runs); a perf that crashes (it happens, rarely) gets a second chance.
+perf_record() {
+	perf record -q -N "$@" 2>perf.err || { cat perf.err; perf record -q -N "$@" 2>perf.err; }
+}
+
 # self FILE FUNC: the self percentage of FUNC in a `kscope report --profile` table or
 # in `perf report --stdio --no-children --sort sym` output.
 self() {
@@ -21,7 +27,7 @@ self() {
 
 test_expect_success PERF,PERFTOOL "the hot functions' shares match perf's within 3 points" '
 	"$KSCOPE" profile -q -g -e cpu-clock -F 499 -o k.dat -- "$PROFLOAD_FP" cpu 3 &&
-	perf record -q -g -e cpu-clock -F 499 -o perf.data -- "$PROFLOAD_FP" cpu 3 2>/dev/null &&
+	perf_record -g -e cpu-clock -F 499 -o perf.data -- "$PROFLOAD_FP" cpu 3 &&
 	"$KSCOPE" report --profile -i k.dat >k.txt &&
 	perf report -i perf.data --stdio --no-children --sort sym 2>/dev/null |
 		grep "%" | sed "s/\[\.\] //" >p.txt &&
