@@ -23,7 +23,7 @@ emit() {	# renumber a VM's TAP into ours
 
 run() { emit < <("$src/tests/vm/run-vm.sh" "$@"); }
 
-run debian smoke,tracers
+run debian smoke,tracers,profile
 run latency latency
 run debian-rt wakeup
 
@@ -53,6 +53,42 @@ compare "$out/debian/funcgraph.dat" "-O fgraph:tailprint" \
 compare "$out/debian/kprobe.dat" "" "host: kprobe/kretprobe events identical to trace-cmd"
 compare "$out/latency/irqsoff.dat" "-O parent -O indent=0" "host: irqsoff record identical to trace-cmd"
 compare "$out/debian/smoke-sched.dat" "" "host: sched events with stacks identical to trace-cmd"
+
+# A profile made on the guest, read here: user frames through the guest's binaries
+# (--symfs: its root filesystem), kernel frames through the kallsyms in the file.
+check() {
+	n=$((n + 1))
+	if [ ! -s "$2" ]; then
+		echo "ok $n # skip $1 (the guest did not export $(basename "$2"))"
+		return
+	fi
+	if (eval "$3") >"$out/check.$n" 2>&1; then
+		echo "ok $n - $1"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $1"
+		tail -10 "$out/check.$n" | sed 's/^/# /'
+	fi
+}
+p=$out/debian/profile.dat
+symfs=$src/build-vm/initramfs-debian
+check "host: the guest's profile symbolized with --symfs and its own kallsyms" "$p" '
+	"$src/kscope" flame -i "$p" --format folded --symfs "$symfs" >"$p.folded" &&
+	grep -q "^profload;.*main;run_cpu;spin_a " "$p.folded" &&
+	"$src/kscope" flame -i "$p" --format folded >"$p.nosymfs" 2>"$p.err";
+	grep -q "^profload;\[profload\]" "$p.nosymfs" && grep -q "/bin/profload" "$p.err" &&
+	"$src/kscope" report --profile -i "$p" --symfs "$symfs" >"$p.top" &&
+	grep -q " \[k\]$" "$p.top"
+'
+check "host: trace-cmd report lists the guest's samples" "$p" '
+	trace-cmd report -i "$p" >"$p.tc" 2>/dev/null &&
+	test "$(grep -c " sample: " "$p.tc")" -gt 100
+'
+o=$out/debian/profile-offcpu.dat
+check "host: the guest's off-CPU profile as pprof" "$o" '
+	"$src/kscope" flame -i "$o" --symfs "$symfs" --format pprof -o "$o.pb.gz" &&
+	test -s "$o.pb.gz"
+'
 
 echo "1..$n"
 [ $failed = 0 ]
