@@ -6,10 +6,11 @@
  * kallsyms, and DWARF unwinding of stored stack copies. Every sample goes through
  * the writers the commands use: folded stacks, the top table and pprof.
  *
- * Binaries are looked up under a symfs that does not exist, so the run depends on
- * the input only. Built and run by tests/fuzz/run.sh.
+ * Binaries are looked up under an empty symfs directory, so the run depends on the
+ * input only. Built and run by tests/fuzz/run.sh.
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -23,11 +24,22 @@
 /* Bounds the work on one input. */
 #define MAX_SAMPLES 5000
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The empty directory binaries are looked for under (made once per process). */
+static char symfs[] = "/tmp/kscope-fuzz-symfs-XXXXXX";
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (!mkdtemp(symfs))
+		abort();
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ks_prof_opts po = { .symfs = "/nonexistent-kscope-fuzz",
+	struct ks_prof_opts po = { .symfs = symfs,
 				   .states = size & 1 ? "SD" : NULL };
 	struct ks_proffold *fold = ks_proffold_new(KS_PROFFOLD_SRCLINE);
 	struct ks_stacks *stacks = ks_stacks_new();
@@ -42,8 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!fold || !stacks || !top || ks_pprof_new(&pp, "cpu", "nanoseconds", 1, &err))
 		goto out;
-	if (ks_prof_open_mem(data, size, &po, &p, &err))
+	if (ks_prof_open_mem(data, size, &po, &p, &err)) {
+		/* A seed that cannot even be opened tests nothing. */
+		if (getenv("KSCOPE_FUZZ_STRICT"))
+			__builtin_trap();
 		goto out;
+	}
 	while (n++ < MAX_SAMPLES && ks_prof_next(p, &s) > 0) {
 		if (s.comm == NULL || (s.nlocs && !s.locs))
 			__builtin_trap();
@@ -51,6 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ks_proftop_add(top, &s, 1);
 		ks_pprof_add(pp, &s, &err);
 	}
+	/* Every seed is a real profile with samples. */
+	if (n == 1 && getenv("KSCOPE_FUZZ_STRICT"))
+		__builtin_trap();
 	for (i = 0; !ks_prof_missing(p, i, &path, &why); i++)
 		if (!path || !why)
 			__builtin_trap();

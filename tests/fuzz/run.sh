@@ -131,8 +131,9 @@ build() {
 }
 
 # One run of the target on one file (libFuzzer runs a file argument exactly once).
+# Seeds must also be valid input (KSCOPE_FUZZ_STRICT: a target may check more).
 run_one() {
-	"$BIN" -rss_limit_mb=2048 -timeout=30 "$1" >"$OUT/one.log" 2>&1
+	KSCOPE_FUZZ_STRICT=1 "$BIN" -rss_limit_mb=2048 -timeout=30 "$1" >"$OUT/one.log" 2>&1
 }
 
 check_seeds() {
