@@ -9,6 +9,7 @@
 
 #include "kscope/cmds.h"
 #include "kscope/flamegraph.h"
+#include "kscope/intern.h"
 #include "kscope/opts.h"
 #include "kscope/pprof.h"
 #include "kscope/prof.h"
@@ -37,7 +38,7 @@ enum {
 	OPT_OFF_CPU,
 	OPT_PER_PID,
 	OPT_SRCLINE,
-	OPT_NO_INLINE,
+	OPT_INLINE,
 };
 
 enum flame_format { FMT_SVG, FMT_FOLDED, FMT_PPROF, FMT_SPEEDSCOPE };
@@ -68,7 +69,8 @@ static const struct ks_opt flame_opts[] = {
 	  "board's root filesystem)" },
 	{ OPT_PER_PID, "per-pid", NULL, "profiles: root frames 'comm-PID' instead of 'comm'" },
 	{ OPT_SRCLINE, "srcline", NULL, "profiles: frames named 'func (file.c:LINE)'" },
-	{ OPT_NO_INLINE, "no-inline", NULL, "profiles: leave out inlined functions' frames" },
+	{ OPT_INLINE, "inline", NULL, "profiles: inlined functions as frames of their own "
+	  "(reads DWARF: slower on big binaries)" },
 	{ 0 },
 };
 
@@ -94,6 +96,7 @@ struct flame_args {
 	const char *svg_only;		/* an option that only applies to SVG output */
 	const char *profile_only;	/* an option that only applies to profiles */
 	bool title_given;
+	bool inline_frames;
 	struct ks_flame_opts fo;
 	/* profiles */
 	int *pids, npids;
@@ -105,9 +108,29 @@ struct flame_args {
 };
 
 /* What a profile is turned into: stacks, or samples for pprof / speedscope. */
+/*
+ * Samples of one stack (the reader's stack id), thread name, state and, with
+ * --per-pid, process add up before folding: one fold per distinct stack, not one per
+ * sample.
+ */
+struct flame_agg_key {
+	uint32_t stack_id;
+	int pid;
+	const char *comm;
+	uint32_t offcpu, state;
+};
+
+struct flame_agg {
+	struct ks_intern *ids;
+	struct ks_prof_sample *smp;	/* one of each; its locs live until the reader closes */
+	uint64_t *weight;
+	size_t n, cap;
+};
+
 struct flame_sink {
 	struct ks_stacks *stacks;
 	struct ks_proffold *fold;
+	struct flame_agg agg;
 	struct ks_pprof *pprof;
 	struct ks_speedscope *speedscope;
 	bool in_us;			/* stack weights in microseconds, else samples */
@@ -180,6 +203,64 @@ static bool sample_wanted(const struct flame_args *a, const struct ks_prof_sampl
 	return !a->ncomms || i < a->ncomms;
 }
 
+static int agg_add(const struct flame_args *a, struct flame_agg *g,
+		   const struct ks_prof_sample *smp, uint64_t w)
+{
+	struct flame_agg_key key;
+	uint32_t id;
+	int ret;
+
+	memset(&key, 0, sizeof(key));
+	key.stack_id = smp->stack_id;
+	key.pid = a->fold_flags & KS_PROFFOLD_PID ? smp->pid : 0;
+	key.comm = smp->comm;
+	key.offcpu = smp->offcpu;
+	key.state = (unsigned char)smp->state;
+	if (!g->ids && !(g->ids = ks_intern_new()))
+		return -ENOMEM;
+	ret = ks_intern_add(g->ids, &key, sizeof(key), &id);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		if (g->n == g->cap) {
+			size_t cap = g->cap ? g->cap * 2 : 1024;
+			struct ks_prof_sample *ns = realloc(g->smp, cap * sizeof(*ns));
+			uint64_t *nw;
+
+			if (!ns)
+				return -ENOMEM;
+			g->smp = ns;
+			nw = realloc(g->weight, cap * sizeof(*nw));
+			if (!nw)
+				return -ENOMEM;
+			g->weight = nw;
+			g->cap = cap;
+		}
+		g->smp[id] = *smp;
+		g->weight[id] = 0;
+		g->n++;
+	}
+	g->weight[id] += w;
+	return 0;
+}
+
+/* Fold what agg_add gathered; empties it. Before the reader closes. */
+static int agg_flush(struct flame_sink *k, struct ks_err *err)
+{
+	struct flame_agg *g = &k->agg;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < g->n; i++)
+		if (g->weight[i])
+			ret = ks_proffold_add(k->fold, k->stacks, &g->smp[i], g->weight[i], err);
+	ks_intern_free(g->ids);
+	free(g->smp);
+	free(g->weight);
+	memset(g, 0, sizeof(*g));
+	return ret;
+}
+
 static int sink_sample(const struct flame_args *a, const struct ks_prof_info *in,
 		       struct flame_sink *k, const struct ks_prof_sample *smp,
 		       struct ks_prof_loc *scratch, struct ks_err *err)
@@ -193,6 +274,9 @@ static int sink_sample(const struct flame_args *a, const struct ks_prof_info *in
 			w = (smp->weight + 500) / 1000;
 		else if (k->in_us)
 			w = in->freq ? 1000000 / in->freq : smp->weight;
+		if (smp->stack_id != KS_PROF_NO_STACK)
+			return agg_add(a, &k->agg, smp, w) ? ks_err_set(err, -ENOMEM,
+								       "out of memory") : 0;
 		return w ? ks_proffold_add(k->fold, k->stacks, smp, w, err) : 0;
 	}
 	/* pprof and speedscope see the frames --kernel-only / --user-only keep. */
@@ -339,6 +423,11 @@ static int load_recording(const struct flame_args *a, const char *path, const ch
 	}
 	if (progress)
 		fprintf(stderr, "\r\033[K");
+	if (ret >= 0 && k->stacks) {
+		ret = agg_flush(k, err);
+		if (ret)
+			goto out;
+	}
 	if (ret < 0) {
 		ks_prof_progress(p, &done, &total);
 		ks_err_set(err, -EINVAL, "%s: corrupted at %llu bytes into its samples", name,
@@ -352,6 +441,12 @@ static int load_recording(const struct flame_args *a, const char *path, const ch
 	if (!kept)
 		ret = ks_err_set(err, -EINVAL, "%s: no samples left after the filters", name);
 out:
+	if (k->agg.ids) {
+		ks_intern_free(k->agg.ids);
+		free(k->agg.smp);
+		free(k->agg.weight);
+		memset(&k->agg, 0, sizeof(k->agg));
+	}
 	free(scratch);
 	ks_prof_close(p);
 	return ret;
@@ -554,9 +649,9 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 			a->fold_flags |= KS_PROFFOLD_SRCLINE;
 			a->profile_only = "--srcline";
 			break;
-		case OPT_NO_INLINE:
-			a->fold_flags |= KS_PROFFOLD_NO_INLINE;
-			a->profile_only = "--no-inline";
+		case OPT_INLINE:
+			a->inline_frames = true;
+			a->profile_only = "--inline";
 			break;
 		case OPT_TITLE:
 			a->fo.title = st.optarg;
@@ -631,10 +726,20 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 		fprintf(stderr, "kscope flame: %s only applies to --format svg\n", a->svg_only);
 		goto out;
 	}
-	/* Function names alone need no DWARF: much faster on big binaries. */
-	if ((a->fold_flags & KS_PROFFOLD_NO_INLINE) && !(a->fold_flags & KS_PROFFOLD_SRCLINE) &&
-	    a->format <= FMT_FOLDED)
+	/*
+	 * Stacks show functions, as perf script and stackcollapse-perf.pl do; inlined
+	 * ones on request. Function names alone need no DWARF, which is most of the
+	 * time on big binaries. pprof and speedscope always carry lines and inlines.
+	 */
+	if (!a->inline_frames)
+		a->fold_flags |= KS_PROFFOLD_NO_INLINE;
+	if (!a->inline_frames && !(a->fold_flags & KS_PROFFOLD_SRCLINE) && a->format <= FMT_FOLDED)
 		a->po.no_lines = true;
+	if (a->inline_frames && a->format >= FMT_PPROF) {
+		fprintf(stderr, "kscope flame: --inline applies to svg and folded output (pprof and "
+			"speedscope always have inlined functions)\n");
+		goto out;
+	}
 	if (a->po.states && a->on_cpu) {
 		fprintf(stderr, "kscope flame: --state picks off-CPU stacks: not with --on-cpu\n");
 		goto out;

@@ -446,7 +446,8 @@ static void profile_header(const struct ks_prof_info *in, const struct ks_prof_s
 /* The hottest functions of a profile (weights as kscope flame's: samples, or us). */
 static int report_profile(struct report_ctx *c)
 {
-	struct ks_prof_opts po = { .symfs = c->symfs };
+	/* The table counts real functions: no DWARF lines or inlines needed. */
+	struct ks_prof_opts po = { .symfs = c->symfs, .no_lines = true };
 	const struct ks_proftop_row *rows;
 	const struct ks_prof_info *in;
 	struct ks_proftop *top = NULL;

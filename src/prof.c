@@ -22,6 +22,8 @@
 
 #define POOL_CHUNK	(64 * 1024)
 #define MAX_FRAMES	1024
+/* Resolved stacks kept for reuse, in frames (x 40 bytes): past this, no new ones. */
+#define STACK_CACHE_FRAMES	(2u << 20)
 
 /* Strings that never move: names and paths handed out in samples. */
 struct pool {
@@ -61,8 +63,15 @@ struct pending {
 	int pid, cpu;
 	char state;
 	const char *comm;
-	struct ks_prof_loc *locs;
+	struct ks_prof_loc *locs;	/* owned, unless stack_id says it is the cache's */
 	unsigned int nlocs;
+	uint32_t stack_id;
+};
+
+/* A resolved stack, kept for the samples whose raw stack is the same. */
+struct cached_stack {
+	struct ks_prof_loc *locs;
+	unsigned int n, unresolved;
 };
 
 /* Fields of one kscope event, found by name in the file's format. */
@@ -112,7 +121,18 @@ struct ks_prof {
 
 	struct ks_prof_loc *locs;	/* the sample being built */
 	unsigned int nlocs;
+	const struct ks_prof_loc *cur;	/* the current sample's stack: locs or cached */
+	uint32_t cur_id;		/* and its stack id */
 	struct ks_prof_loc *out_locs;	/* an off-CPU sample handed out (freed next call) */
+
+	/*
+	 * Raw stacks (process, mapping generation, callchain) already resolved: most
+	 * samples repeat a stack seen before, and skip symbolization and unwinding.
+	 */
+	struct ks_intern *stack_ids;
+	struct cached_stack *stacks;
+	size_t nstacks, stacks_cap, stack_frames;
+	struct ks_buf stack_key;
 	size_t flush_next;		/* at the end: the next pending thread to flush */
 	bool at_end;
 
@@ -281,13 +301,6 @@ static const struct ks_prof_map *map_intern(struct ks_prof *p, const char *path,
 	return m;
 }
 
-static int pmap_cmp(const void *a, const void *b)
-{
-	const struct pmap *x = a, *y = b;
-
-	return (x->start > y->start) - (x->start < y->start);
-}
-
 static int proc_reserve(struct proc *pr, size_t extra)
 {
 	struct pmap *nm;
@@ -358,7 +371,15 @@ static int proc_add_map(struct ks_prof *p, struct proc *pr, const struct pmap *n
 		if (pr->maps[i].end > pr->maps[i].start)
 			pr->maps[n++] = pr->maps[i];
 	pr->n = n;
-	qsort(pr->maps, pr->n, sizeof(*pr->maps), pmap_cmp);
+	/* Sorted but for the pieces appended above: an insertion sort is linear here. */
+	for (i = 1; i < pr->n; i++) {
+		struct pmap e = pr->maps[i];
+		size_t j = i;
+
+		for (; j > 0 && pr->maps[j - 1].start > e.start; j--)
+			pr->maps[j] = pr->maps[j - 1];
+		pr->maps[j] = e;
+	}
 	pr->gen = ++p->maps_gen;
 	return 0;
 }
@@ -551,7 +572,9 @@ static int prof_setup(struct ks_prof *p, const struct ks_prof_opts *o, struct ks
 	p->maps_ids = ks_intern_new();
 	p->missing_ids = ks_intern_new();
 	p->locs = calloc(MAX_FRAMES, sizeof(*p->locs));
-	if (!p->tids || !p->pids || !p->maps_ids || !p->missing_ids || !p->locs)
+	p->stack_ids = ks_intern_new();
+	if (!p->tids || !p->pids || !p->maps_ids || !p->missing_ids || !p->locs ||
+	    !p->stack_ids)
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	so.symfs = p->opts.symfs;
 	so.no_lines = p->opts.no_lines;
@@ -598,7 +621,7 @@ int ks_prof_open(const char *path, const struct ks_prof_opts *o, struct ks_prof 
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return ks_err_set(err, -ENOMEM, "out of memory");
-	ret = ks_tdat_open(path, &p->tdat, err);
+	ret = ks_tdat_open_flags(path, KS_TDAT_NO_FUNCTIONS, &p->tdat, err);
 	if (ret) {
 		free(p);
 		return ret;
@@ -616,7 +639,7 @@ int ks_prof_open_mem(const void *data, size_t size, const struct ks_prof_opts *o
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return ks_err_set(err, -ENOMEM, "out of memory");
-	ret = ks_tdat_open_mem(data, size, &p->tdat, err);
+	ret = ks_tdat_open_mem_flags(data, size, KS_TDAT_NO_FUNCTIONS, &p->tdat, err);
 	if (ret) {
 		free(p);
 		return ret;
@@ -664,7 +687,13 @@ void ks_prof_close(struct ks_prof *p)
 		free(p->procs[i].umaps);
 	}
 	for (i = 0; p->pending && i < p->threads_cap; i++)
-		free(p->pending[i].locs);
+		if (p->pending[i].stack_id == KS_PROF_NO_STACK)
+			free(p->pending[i].locs);
+	for (i = 0; i < p->nstacks; i++)
+		free(p->stacks[i].locs);
+	free(p->stacks);
+	ks_intern_free(p->stack_ids);
+	ks_buf_free(&p->stack_key);
 	for (i = 0; i < p->nmaps; i++)
 		free(p->maps[i]);
 	free(p->maps);
@@ -691,13 +720,16 @@ void ks_prof_close(struct ks_prof *p)
 
 static const char *hex(struct ks_prof *p, const uint8_t *b, size_t n)
 {
+	static const char digits[] = "0123456789abcdef";
 	char buf[2 * 64 + 1];
 	size_t i;
 
 	if (n > 64)
 		n = 64;
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", b[i]);
+	for (i = 0; i < n; i++) {
+		buf[2 * i] = digits[b[i] >> 4];
+		buf[2 * i + 1] = digits[b[i] & 15];
+	}
 	return pool_str(&p->pool, buf, 2 * n);
 }
 
@@ -950,7 +982,7 @@ static int dwarf_frames(struct ks_prof *p, const struct tep_record *rec, int pid
  * The stack of a sample, leaf first, into p->locs: the kernel's callchain, whose
  * user part is replaced in DWARF mode by the frames unwound from the stack copy.
  */
-static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
+static void resolve_raw(struct ks_prof *p, const struct tep_record *rec, int pid)
 {
 	size_t len, i;
 	const uint64_t *cc = dyn(rec, p->sample.f[F_CALLCHAIN], &len);
@@ -984,6 +1016,84 @@ static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
 		add_loc(p, pr, num(rec, p->sample.f[F_IP]), false, false);
 }
 
+/*
+ * The key of a sample's raw stack: the same bytes, the same resolved stack. Mappings
+ * change the meaning of user addresses, so their generation is part of it. DWARF
+ * samples carry a stack copy that decides their frames: they are not cached.
+ */
+static bool stack_key(struct ks_prof *p, const struct tep_record *rec, int pid,
+		      const struct proc *pr)
+{
+	size_t len;
+	const void *cc = dyn(rec, p->sample.f[F_CALLCHAIN], &len);
+	uint64_t head[3] = { pr ? pr->gen : 0, (uint64_t)(uint32_t)pid,
+			     num(rec, p->sample.f[F_MISC]) & PERF_RECORD_MISC_CPUMODE_MASK };
+
+	if (p->unw)
+		return false;
+	if (!cc) {
+		head[2] |= num(rec, p->sample.f[F_IP]) << 8;
+		len = 0;
+	}
+	p->stack_key.len = 0;
+	return !ks_buf_add(&p->stack_key, head, sizeof(head)) &&
+	       !ks_buf_add(&p->stack_key, cc ? cc : (const void *)"", len);
+}
+
+/* The sample's stack into p->cur: from the cache, or resolved (and cached). */
+static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
+{
+	struct cached_stack *cs;
+	uint32_t id;
+	unsigned int i;
+	int ret;
+
+	p->cur = p->locs;
+	p->cur_id = KS_PROF_NO_STACK;
+	if (!stack_key(p, rec, pid, proc_find(p, pid))) {
+		resolve_raw(p, rec, pid);
+		return;
+	}
+	if (!ks_intern_find(p->stack_ids, p->stack_key.data, p->stack_key.len, &id)) {
+		cs = &p->stacks[id];
+		p->cur = cs->locs;
+		p->nlocs = cs->n;
+		p->cur_id = id;
+		p->stats.frames += cs->n;
+		p->stats.unresolved += cs->unresolved;
+		return;
+	}
+	resolve_raw(p, rec, pid);
+	if (p->stack_frames + p->nlocs > STACK_CACHE_FRAMES)
+		return;
+	if (p->nstacks == p->stacks_cap) {
+		size_t cap = p->stacks_cap ? p->stacks_cap * 2 : 1024;
+		struct cached_stack *ns = realloc(p->stacks, cap * sizeof(*ns));
+
+		if (!ns)
+			return;
+		p->stacks = ns;
+		p->stacks_cap = cap;
+	}
+	cs = &p->stacks[p->nstacks];
+	cs->n = p->nlocs;
+	cs->locs = malloc((p->nlocs ? p->nlocs : 1) * sizeof(*cs->locs));
+	if (!cs->locs)
+		return;
+	ret = ks_intern_add(p->stack_ids, p->stack_key.data, p->stack_key.len, &id);
+	if (ret != 1 || id != p->nstacks) {
+		free(cs->locs);
+		return;
+	}
+	memcpy(cs->locs, p->locs, p->nlocs * sizeof(*cs->locs));
+	for (cs->unresolved = 0, i = 0; i < cs->n; i++)
+		cs->unresolved += !cs->locs[i].sym.nlines;
+	p->nstacks++;
+	p->stack_frames += p->nlocs;
+	p->cur = cs->locs;
+	p->cur_id = id;
+}
+
 static void fill(struct ks_prof *p, struct ks_prof_sample *s, const struct tep_record *rec,
 		 int tid, int pid)
 {
@@ -995,8 +1105,9 @@ static void fill(struct ks_prof *p, struct ks_prof_sample *s, const struct tep_r
 	s->cpu = rec->cpu;
 	s->time = rec->ts;
 	s->comm = t && t->comm ? t->comm : "[unknown]";
-	s->locs = p->locs;
+	s->locs = p->cur;
 	s->nlocs = p->nlocs;
+	s->stack_id = p->cur_id;
 }
 
 /* --- off-CPU --- */
@@ -1032,7 +1143,8 @@ static int switch_out(struct ks_prof *p, const struct tep_record *rec, int tid, 
 	if (t->exited)
 		return 0;
 	pe = &p->pending[t - p->threads];
-	free(pe->locs);
+	if (pe->stack_id == KS_PROF_NO_STACK)
+		free(pe->locs);
 	pe->locs = NULL;
 	pe->used = true;
 	pe->time = rec->ts;
@@ -1041,11 +1153,14 @@ static int switch_out(struct ks_prof *p, const struct tep_record *rec, int tid, 
 	pe->state = state;
 	pe->comm = t->comm;
 	pe->nlocs = p->nlocs;
-	if (p->nlocs) {
+	pe->stack_id = p->cur_id;
+	if (pe->stack_id != KS_PROF_NO_STACK) {
+		pe->locs = (struct ks_prof_loc *)p->cur;	/* the cache's, kept to the end */
+	} else if (p->nlocs) {
 		pe->locs = malloc(p->nlocs * sizeof(*pe->locs));
 		if (!pe->locs)
 			return -ENOMEM;
-		memcpy(pe->locs, p->locs, p->nlocs * sizeof(*pe->locs));
+		memcpy(pe->locs, p->cur, p->nlocs * sizeof(*pe->locs));
 	}
 	return 0;
 }
@@ -1076,11 +1191,14 @@ static int switch_in(struct ks_prof *p, int tid, uint64_t ts, struct ks_prof_sam
 	s->event = (unsigned int)p->info.offcpu_event;
 	s->offcpu = true;
 	s->state = pe->state;
+	s->stack_id = pe->stack_id;
 	free(p->out_locs);
-	p->out_locs = pe->locs;
-	pe->locs = NULL;
-	s->locs = p->out_locs;
+	p->out_locs = NULL;
+	if (pe->stack_id == KS_PROF_NO_STACK)
+		p->out_locs = pe->locs;
+	s->locs = pe->locs;
 	s->nlocs = pe->nlocs;
+	pe->locs = NULL;
 	p->stats.offcpu++;
 	return 1;
 }

@@ -63,6 +63,7 @@ struct tdat_cpu {
 struct ks_tdat {
 	const uint8_t *map;
 	size_t map_size;
+	unsigned int flags;	/* KS_TDAT_* */
 	bool owns_map;
 	int fd;			/* data is read from here when the file is not kept mapped */
 	struct tep_handle *tep;
@@ -330,7 +331,8 @@ static int parse_v6(struct ks_tdat *t, struct ks_err *err)
 	text = take_str(&c, len);
 	if (!text)
 		return bad(err, "kallsyms cut short");
-	if (len)
+	/* libtraceevent's function map costs a sscanf per line: only event printing needs it. */
+	if (len && !(t->flags & KS_TDAT_NO_FUNCTIONS))
 		tep_parse_kallsyms(t->tep, text);
 	free(t->kallsyms);
 	t->kallsyms = text;
@@ -805,11 +807,18 @@ static int tdat_init(struct ks_tdat *t, const char *path, struct ks_err *err)
 
 int ks_tdat_open_mem(const void *data, size_t size, struct ks_tdat **out, struct ks_err *err)
 {
+	return ks_tdat_open_mem_flags(data, size, 0, out, err);
+}
+
+int ks_tdat_open_mem_flags(const void *data, size_t size, unsigned int flags,
+			   struct ks_tdat **out, struct ks_err *err)
+{
 	struct ks_tdat *t = calloc(1, sizeof(*t));
 	int ret;
 
 	if (!t)
 		return ks_err_set(err, -ENOMEM, "out of memory");
+	t->flags = flags;
 	t->fd = -1;
 	t->map = data;
 	t->map_size = size;
@@ -823,6 +832,12 @@ int ks_tdat_open_mem(const void *data, size_t size, struct ks_tdat **out, struct
 }
 
 int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err)
+{
+	return ks_tdat_open_flags(path, 0, out, err);
+}
+
+int ks_tdat_open_flags(const char *path, unsigned int flags, struct ks_tdat **out,
+		       struct ks_err *err)
 {
 	struct ks_tdat *t;
 	struct stat st;
@@ -849,6 +864,7 @@ int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err)
 		close(fd);
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	}
+	t->flags = flags;
 	t->fd = fd;
 	t->map = map;
 	t->map_size = st.st_size;

@@ -42,7 +42,15 @@ struct ks_prof_sample {
 	char state;			/* off-CPU: how it blocked: 'S', 'D', 'R' (preempted), ... */
 	unsigned int nlocs;
 	const struct ks_prof_loc *locs;	/* leaf first */
+	/*
+	 * Samples with the same stack id have the same locs, which then stay valid until
+	 * the reader is closed; KS_PROF_NO_STACK: a stack of its own (valid until the
+	 * next sample).
+	 */
+	uint32_t stack_id;
 };
+
+#define KS_PROF_NO_STACK UINT32_MAX
 
 /* --- reading a recording (kscope profile's trace.dat) --- */
 

@@ -103,6 +103,17 @@ struct ks_tdat_info {
 int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err);
 /* Opens from memory (used by the fuzzer); the buffer must outlive the handle. */
 int ks_tdat_open_mem(const void *data, size_t size, struct ks_tdat **out, struct ks_err *err);
+
+enum {
+	/* kallsyms is kept (ks_tdat_kallsyms) but not given to libtraceevent: events that
+	 * print kernel symbols show addresses. For readers that resolve symbols themselves. */
+	KS_TDAT_NO_FUNCTIONS = 1 << 0,
+};
+
+int ks_tdat_open_flags(const char *path, unsigned int flags, struct ks_tdat **out,
+		       struct ks_err *err);
+int ks_tdat_open_mem_flags(const void *data, size_t size, unsigned int flags,
+			   struct ks_tdat **out, struct ks_err *err);
 struct tep_handle *ks_tdat_tep(struct ks_tdat *t);
 const struct ks_tdat_info *ks_tdat_info(struct ks_tdat *t);
 /* The kallsyms text stored in the file (NULL if none; NUL-terminated). */

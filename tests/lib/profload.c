@@ -9,7 +9,8 @@
  *   profload offcpu N     N rounds of: sleep 10 ms in nanosleep (in nap), then block
  *                         30 ms reading a pipe another thread writes (in wait_pipe);
  *                         blocked time in the ratio 1:3.
- *   profload sleep SECS   sleeps (for -p tests), burning a little CPU every 10 ms.
+ *   profload sleep SECS   mostly sleeps (for -p tests): 2 ms of CPU (spin_a under
+ *                         run_sleep), then 10 ms of nanosleep, again and again.
  *   profload work N       N rounds of run_cpu's loop body (in run_work): a fixed amount
  *                         of work, so a profiler's overhead shows as a longer run
  *                         (tests/bench/profile-bench.sh). Prints nothing.
@@ -53,13 +54,23 @@ NOINLINE void spin_a(unsigned long n)
 	publish(x);
 }
 
-NOINLINE void spin_b(unsigned long n)
+/*
+ * spin_b's whole loop, always inlined into it: kscope flame --inline shows
+ * spin_b;mix_b_[i] (the loop is all of it, so every sample lands in it).
+ */
+static inline __attribute__((always_inline)) unsigned long mix_b(unsigned long x,
+								 unsigned long n)
 {
-	unsigned long i, x = sink;
+	unsigned long i;
 
 	for (i = 0; i < n; i++)
 		x = x * 2862933555777941757ul + 3037000493ul;
-	publish(x);
+	return x;
+}
+
+NOINLINE void spin_b(unsigned long n)
+{
+	publish(mix_b(sink, n));
 }
 
 NOINLINE void spin_c(unsigned long n)
@@ -160,7 +171,7 @@ NOINLINE void run_sleep(double secs)
 	double end = now() + secs;
 
 	while (now() < end) {
-		spin_a(20000);
+		spin_a(2000000);	/* about 2 ms of every 12 */
 		nanosleep(&ts, NULL);
 	}
 }

@@ -68,6 +68,13 @@ test_expect_success PERF "--srcline names profload.c lines inside each function"
 	within "$line" "$first" "$last"
 '
 
+test_expect_success PERF "--inline: inlined functions as frames of their own" '
+	"$KSCOPE" flame -i cpu.dat --format folded --inline >inl.folded &&
+	grep -q ";main;run_cpu;spin_b;mix_b_\[i\] " inl.folded &&
+	! grep -q "mix_b" cpu.folded &&
+	b=$(share inl.folded ";run_cpu;spin_b;mix_b_\[i\]") && within "$b" 20 37
+'
+
 test_expect_success PERF "DWARF unwinding recovers stacks that frame pointers lose" '
 	"$KSCOPE" profile -q -g -F 499 -o nofp-fp.dat -- "$PROFLOAD_NOFP" cpu 1 &&
 	"$KSCOPE" flame -i nofp-fp.dat --format folded >nofp-fp.folded &&
