@@ -541,9 +541,6 @@ static int prof_setup(struct ks_prof *p, const struct ks_prof_opts *o, struct ks
 	static const char *const sw_f[] = { "pid", "out", NULL };
 	struct ks_syms_opts so = { 0 };
 	struct tep_event *ss;
-	const char *ksyms;
-	uint64_t kstart, kend;
-	size_t klen;
 	int ret;
 
 	if (o)
@@ -581,14 +578,6 @@ static int prof_setup(struct ks_prof *p, const struct ks_prof_opts *o, struct ks
 	ret = ks_syms_new(&p->syms, &so, err);
 	if (ret)
 		return ret;
-	ksyms = ks_tdat_kallsyms(p->tdat, &klen);
-	if (ksyms && klen)
-		ks_syms_load_kallsyms(p->syms, ksyms, klen);
-	ks_syms_kernel_range(p->syms, NULL, &kstart, &kend);
-	p->kmap = (struct ks_prof_map *)map_intern(p, "[kernel.kallsyms]", "", kstart, kend, 0,
-						   true);
-	if (!p->kmap)
-		return ks_err_set(err, -ENOMEM, "out of memory");
 	if (!strcmp(p->info.callgraph, "dwarf")) {
 		ret = ks_unwind_new(&p->unw, p->opts.symfs, err);
 		if (ret)
@@ -884,6 +873,29 @@ static const struct ks_prof_map *module_map(struct ks_prof *p, const char *modul
 	return m;
 }
 
+/*
+ * The kernel's mapping, with its symbols loaded from the file's kallsyms on first
+ * use: a profile without kernel frames never parses them.
+ */
+static const struct ks_prof_map *kernel_map(struct ks_prof *p)
+{
+	uint64_t start, end;
+	char *ksyms;
+	size_t len;
+
+	if (p->kmap)
+		return p->kmap;
+	ksyms = ks_tdat_take_kallsyms(p->tdat, &len);
+	if (ksyms && len)
+		ks_syms_load_kallsyms_owned(p->syms, ksyms, len);
+	else
+		free(ksyms);
+	ks_syms_kernel_range(p->syms, NULL, &start, &end);
+	p->kmap = (struct ks_prof_map *)map_intern(p, "[kernel.kallsyms]", "", start, end, 0,
+						   true);
+	return p->kmap;
+}
+
 static void add_loc(struct ks_prof *p, struct proc *pr, uint64_t ip, bool kernel, bool ret_addr)
 {
 	struct ks_prof_loc *l;
@@ -899,7 +911,7 @@ static void add_loc(struct ks_prof *p, struct proc *pr, uint64_t ip, bool kernel
 	if (kernel) {
 		const char *module = NULL;
 
-		l->map = p->kmap;
+		l->map = kernel_map(p);
 		if (ks_syms_kernel(p->syms, addr, &l->sym, &module))
 			memset(&l->sym, 0, sizeof(l->sym));
 		if (module)

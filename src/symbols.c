@@ -282,6 +282,38 @@ static int ksym_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/*
+ * kallsyms is in address order but for the modules, which come last: sort only
+ * what follows the longest sorted head, then merge the two. Falls back to qsort
+ * when there is no memory for the merge.
+ */
+static void ksym_sort(struct ksym *k, size_t n)
+{
+	size_t head = 1, i, j, o;
+	struct ksym *tail;
+
+	while (head < n && ksym_cmp(&k[head - 1], &k[head]) <= 0)
+		head++;
+	if (head == n)
+		return;
+	tail = malloc((n - head) * sizeof(*tail));
+	if (!tail) {
+		qsort(k, n, sizeof(*k), ksym_cmp);
+		return;
+	}
+	memcpy(tail, k + head, (n - head) * sizeof(*tail));
+	qsort(tail, n - head, sizeof(*tail), ksym_cmp);
+	/* Merge from the back: the head's end is where the result's end goes. */
+	i = head, j = n - head, o = n;
+	while (j > 0) {
+		if (i > 0 && ksym_cmp(&k[i - 1], &tail[j - 1]) > 0)
+			k[--o] = k[--i];
+		else
+			k[--o] = tail[--j];
+	}
+	free(tail);
+}
+
 static void ktab_free(struct ktab *t)
 {
 	while (t) {
@@ -309,16 +341,28 @@ static int ksym_rank(char type)
 
 int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len)
 {
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	return ks_syms_load_kallsyms_owned(s, copy, len);
+}
+
+int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
+{
 	struct ktab *t = calloc(1, sizeof(*t));
 	size_t cap = 0, ntext = 0, i, j;
 	bool sorted = true;
 	char *p, *end;
 	uint64_t last = 0;
 
-	if (!t || !(t->text = malloc(len + 1)))
-		goto out_nomem;
-	memcpy(t->text, text, len);
-	t->text[len] = 0;
+	if (!t) {
+		free(text);
+		return -ENOMEM;
+	}
+	t->text = text;
 	p = t->text;
 	end = p + len;
 	while (p < end) {
@@ -392,7 +436,7 @@ next:
 	if (!ntext)
 		t->n = 0;	/* kptr_restrict: nothing usable */
 	if (!sorted && t->n)
-		qsort(t->syms, t->n, sizeof(*t->syms), ksym_cmp);
+		ksym_sort(t->syms, t->n);
 	/* One entry per address: text over the rest, global over local, then the first. */
 	for (i = 0, j = 0; i < t->n; i++) {
 		if (j && t->syms[j - 1].addr == t->syms[i].addr) {

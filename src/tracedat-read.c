@@ -894,6 +894,16 @@ const char *ks_tdat_kallsyms(struct ks_tdat *t, size_t *len)
 	return t->kallsyms;
 }
 
+char *ks_tdat_take_kallsyms(struct ks_tdat *t, size_t *len)
+{
+	char *text = t->kallsyms;
+
+	*len = t->kallsyms_len;
+	t->kallsyms = NULL;
+	t->kallsyms_len = 0;
+	return text;
+}
+
 const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size)
 {
 	const char *p = t->kopts.data, *end = p + t->kopts.len;

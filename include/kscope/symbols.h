@@ -51,6 +51,8 @@ void ks_syms_free(struct ks_syms *s);
  * only zero addresses (kptr_restrict) loads nothing: lookups then fail.
  */
 int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len);
+/* The same with @text (malloc'd, NUL at @len) taken over: freed here, even on error. */
+int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len);
 /* -ENOENT if @addr is in no known symbol. *module: the module's name, or NULL. */
 int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const char **module);
 /*

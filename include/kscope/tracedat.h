@@ -118,6 +118,8 @@ struct tep_handle *ks_tdat_tep(struct ks_tdat *t);
 const struct ks_tdat_info *ks_tdat_info(struct ks_tdat *t);
 /* The kallsyms text stored in the file (NULL if none; NUL-terminated). */
 const char *ks_tdat_kallsyms(struct ks_tdat *t, size_t *len);
+/* The same, handed over to the caller (who frees it); the file then has none. */
+char *ks_tdat_take_kallsyms(struct ks_tdat *t, size_t *len);
 /* A kscope option (id >= 0x7F00) of a v6 file, or NULL. */
 const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size);
 /* Bytes of event data stored for @cpu (for progress and --stat). */
