@@ -108,15 +108,18 @@ $(BUILD)/tests/loadgen: tests/lib/loadgen.c
 	$(CC) -O2 -Wall -o $@ $<
 
 # Profiler workload, with frame pointers (-g works) and without (only DWARF does).
-# No sibling calls, so every function stays on the stack.
+# No sibling calls, so every function stays on the stack; the same alignment for
+# every loop, so that equal loops cost the same and shares follow step counts.
+PROFLOAD_ALIGN	:= -falign-loops=32 -falign-functions=64
 $(BUILD)/tests/profload-fp: tests/lib/profload.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall \
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls $(PROFLOAD_ALIGN) -Wall \
 		-o $@ $< -pthread
 
 $(BUILD)/tests/profload-nofp: tests/lib/profload.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $< -pthread
+	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls $(PROFLOAD_ALIGN) -Wall \
+		-o $@ $< -pthread
 
 # DWARF unwinding fixture (never sanitized, no frame pointers: only CFI finds its
 # callers); the -nocfi twin has its CFI in .debug_frame only, for the debuginfo tests,

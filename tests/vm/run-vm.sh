@@ -25,7 +25,8 @@ fi
 mkdir -p "$vm/bin"
 # The profiler's workload keeps frame pointers, as tests/t builds it.
 [ "$vm/bin/profload" -nt "$src/tests/lib/profload.c" ] ||
-	cc -O2 -g -static -fno-omit-frame-pointer -fno-optimize-sibling-calls -pthread \
+	cc -O2 -g -static -fno-omit-frame-pointer -fno-optimize-sibling-calls -falign-loops=32 \
+		-falign-functions=64 -pthread \
 		-o "$vm/bin/profload" "$src/tests/lib/profload.c" ||
 	{ echo "not ok 1 - $flavour: cannot build profload"; echo "1..1"; exit 1; }
 for prog in tests/lib/loadgen.c tests/lib/uprobe-target.c tests/vm/guest/wakeup-rt.c; do
