@@ -439,9 +439,10 @@ flame_table() {
 case " $PARTS " in
 *" overhead "*)
 	if [ -z "${WORK_ROUNDS:-}" ]; then
-		$TIME -f '%U %S' -o "$tmp/cal" "$LOAD_FP" work 100 || die "$LOAD_FP work failed"
+		# 20000 rounds: about half a second, long enough for time's 10 ms ticks.
+		$TIME -f '%U %S' -o "$tmp/cal" "$LOAD_FP" work 20000 || die "$LOAD_FP work failed"
 		WORK_ROUNDS=$(awk -v s="$WORK_SECS" -v t="$(tail -n 1 "$tmp/cal")" 'BEGIN {
-			split(t, a, " "); c = (a[1] + a[2]) / 100
+			split(t, a, " "); c = (a[1] + a[2]) / 20000
 			print int(s / (c > 0 ? c : 0.001)) }')
 	fi
 	overhead
