@@ -140,6 +140,18 @@ test_expect_success PERF "-F 999 on every CPU with call stacks loses nothing" '
 	echo "$n samples" && test "$n" -ge 1500
 '
 
+test_expect_success PERF "Ctrl-C (SIGINT) and SIGTERM end a profile and keep what was sampled" '
+	for sig in INT TERM; do
+		"$KSCOPE" profile -a -g -o sig-$sig.dat 2>sig.err & k=$!
+		sleep 1.5
+		kill -$sig $k
+		wait $k || { cat sig.err; exit 1; }
+		grep -q "stopped by" sig.err &&
+		"$KSCOPE" report --profile -i sig-$sig.dat >sig.txt &&
+		test "$(sed -n "2s/^# \([0-9]*\) on-CPU.*/\1/p" sig.txt)" -gt 0 || exit 1
+	done
+'
+
 test_expect_success PERF "-C limits sampling to the CPUs given" '
 	"$KSCOPE" profile -q -a -C 0 --duration 0.5 -o cpu0.dat &&
 	"$KSCOPE" report -i cpu0.dat --events kscope:sample | grep " sample: " >s.txt &&
