@@ -12,7 +12,8 @@
 #    and CPU time are its alone; the profiler's CPU is the rest of what the run used
 #    (with -a: all the profiler used).
 # 2. From samples to SVG: both profilers record (-g -p, at the same time) the same
-#    workload for FLAME_SECS (whole seconds): profload-fp (deep stacks, small binary)
+#    workload for FLAME_SECS (whole seconds): profload-fp alone (deep stacks, a small
+#    binary: the issue's fixed CPU workload), then
 #    beside a C compiler in a loop (cc1: a big binary, like most real programs), with
 #    their children; then DWARF_SECS of the same with profload-nofp and --call-graph
 #    dwarf. Then `perf script | stackcollapse-perf.pl | flamegraph.pl` vs `kscope
@@ -263,15 +264,15 @@ overhead_table() {
 WORKLOAD='sleep 1
 "$1" cpu "$2" &
 end=$((SECONDS + $2))
-while [ $SECONDS -lt $end ]; do
+while [ -n "$3" ] && [ $SECONDS -lt $end ]; do
 	"$3" -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude -c src/stacks.c -o /dev/null 2>/dev/null
 done
 wait'
 
-record_pair() {	# cg secs workload perf.data profile.dat
+record_pair() {	# cg secs workload perf.data profile.dat [alone]
 	local w kp
 
-	bash -c "$WORKLOAD" workload "$3" "$2" "${CC:-cc}" &
+	bash -c "$WORKLOAD" workload "$3" "$2" "$([ -n "${6:-}" ] || echo "${CC:-cc}")" &
 	w=$!
 	bg=$w
 	prof_cmd kscope "$1" "$5" -p "$w"
@@ -325,6 +326,7 @@ stage() {	# N: a $TIME prefix for stage N of a pipeline
 flame() {
 	local fg=${FLAMEGRAPH_DIR:-} pdata=$tmp/perf.data kdat=$tmp/profile.dat
 	local ddata=$tmp/perf-dwarf.data kdwarf=$tmp/profile-dwarf.dat i name
+	local p0data=$tmp/perf-alone.data k0dat=$tmp/profile-alone.dat
 
 	if [ -n "$fg" ] && { [ ! -x "$fg/stackcollapse-perf.pl" ] || [ ! -x "$fg/flamegraph.pl" ]; }
 	then
@@ -333,8 +335,12 @@ flame() {
 	[ -n "$fg" ] || echo "profile-bench: FLAMEGRAPH_DIR is not set (a checkout of" \
 		"https://github.com/brendangregg/FlameGraph): perf's flame graph pipeline skipped," \
 		"perf script alone timed instead" >&2
-	echo "== recording: ${FLAME_SECS}s -g and ${DWARF_SECS}s --call-graph dwarf of" \
-		"profload + cc, both profilers at once"
+	echo "== recording: ${FLAME_SECS}s -g of profload alone, ${FLAME_SECS}s -g and" \
+		"${DWARF_SECS}s --call-graph dwarf of profload + cc, both profilers at once"
+	record_pair fp "$FLAME_SECS" "$LOAD_FP" "$p0data" "$k0dat" alone
+	read -r ps pl <<<"$(counts perf "$tmp/p.rec" "$p0data")"
+	read -r ks kl <<<"$(counts kscope "$tmp/k.rec")"
+	p0_info="-g -p, ${FLAME_SECS} s: perf $ps samples, kscope $ks samples"
 	record_pair fp "$FLAME_SECS" "$LOAD_FP" "$pdata" "$kdat"
 	read -r ps pl <<<"$(counts perf "$tmp/p.rec" "$pdata")"
 	read -r ks kl <<<"$(counts kscope "$tmp/k.rec")"
@@ -346,11 +352,17 @@ flame() {
 	dw_info="--call-graph dwarf -p, ${DWARF_SECS} s: perf $ps samples"
 	dw_info="$dw_info ($(mb "$(stat -c %s "$ddata")") MB, $pl lost),"
 	dw_info="$dw_info kscope $ks samples ($(mb "$(stat -c %s "$kdwarf")") MB, $kl lost)"
+	echo "  $p0_info"
 	echo "  $fp_info"
 	echo "  $dw_info"
 
 	# name|command line; one list per profile, the perf and kscope legs alternate.
 	legs=()
+	if [ -n "$fg" ]; then
+		legs+=("p0-perf-svg|$(stage 1) perf script -i $p0data 2>/dev/null |
+			$(stage 2) $fg/stackcollapse-perf.pl | $(stage 3) $fg/flamegraph.pl")
+	fi
+	legs+=("p0-kscope-svg|$KSCOPE flame -i $k0dat -o - 2>/dev/null")
 	if [ -n "$fg" ]; then
 		legs+=("fp-perf-svg|$(stage 1) perf script -i $pdata 2>/dev/null |
 			$(stage 2) $fg/stackcollapse-perf.pl | $(stage 3) $fg/flamegraph.pl")
@@ -403,12 +415,16 @@ flame_table() {
 
 	echo
 	echo "From samples to SVG, median of $FLAME_RUNS runs (RSS: the highest; a pipeline's is"
-	echo "the sum of its stages'). Recorded: profload beside cc in a loop (and its children)"
+	echo "the sum of its stages'). Recorded: profload alone (profile 0), and beside cc in a"
+	echo "loop with its children (profiles 1 and 2)"
+	echo "  profile 0: $p0_info"
 	echo "  profile 1: $fp_info"
 	echo "  profile 2: $dw_info"
 	echo "  Inlined functions as frames: kscope flame with --inline; perf script for DWARF"
 	echo "  call graphs only (its --inline default runs addr2line), not for frame pointers"
 	printf '%-48s %8s %8s %8s\n' "" "wall s" "CPU s" "RSS MB"
+	flame_row "0: perf script | stackcollapse | flamegraph.pl" p0-perf-svg
+	flame_row "0: kscope flame -o x.svg" p0-kscope-svg
 	flame_row "1: perf script | stackcollapse | flamegraph.pl" fp-perf-svg
 	flame_row "1: perf script alone" fp-perf-script
 	flame_row "1: kscope flame -o x.svg" fp-kscope-svg
@@ -422,6 +438,7 @@ flame_table() {
 	flame_row "2: kscope flame --inline -o x.svg" dw-kscope-inl
 	printf '%-48s %8s %8s\n' "speed ratio perf/kscope" wall CPU
 	if [ -n "$fg" ]; then
+		flame_ratio "0: flame graph (pipeline / kscope flame)" p0-perf-svg p0-kscope-svg
 		flame_ratio "1: flame graph (pipeline / kscope flame)" fp-perf-svg fp-kscope-svg
 		flame_ratio "1: pipeline / kscope flame --inline" fp-perf-svg fp-kscope-inl
 	fi
