@@ -121,6 +121,11 @@ $(BUILD)/tests/profload-nofp: tests/lib/profload.c
 	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls $(PROFLOAD_ALIGN) -Wall \
 		-o $@ $< -pthread
 
+# C++ names to demangle (see profload-cxx.cc).
+$(BUILD)/tests/profload-cxx: tests/lib/profload-cxx.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -Wall -o $@ $<
+
 # DWARF unwinding fixture (never sanitized, no frame pointers: only CFI finds its
 # callers); the -nocfi twin has its CFI in .debug_frame only, for the debuginfo tests,
 # and is not PIE, to cover ET_EXEC too.
@@ -188,7 +193,7 @@ unit: $(UNIT_BINS)
 	prove -e '' $(UNIT_BINS)
 
 tcheck: all $(BUILD)/tests/loadgen $(BUILD)/tests/profwrite $(BUILD)/tests/profload-fp \
-	$(BUILD)/tests/profload-nofp
+	$(BUILD)/tests/profload-nofp $(BUILD)/tests/profload-cxx
 	prove -f tests/t/t*.sh
 
 # AddressSanitizer + UBSan build: unit tests and the report/parser tests.

@@ -7,8 +7,8 @@ what=${1:-build}
 
 build_pkgs="gcc make pkg-config libtracefs-dev libtraceevent-dev libtraceevent1-plugin
 	libelf-dev libdw-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev libtracecmd-dev"
-check_pkgs="trace-cmd perl python3 clang libclang-rt-14-dev procps psmisc util-linux man-db
-	qemu-system-x86 busybox-static cpio binutils dwz time"
+check_pkgs="trace-cmd perl python3 g++ clang libclang-rt-14-dev procps psmisc util-linux man-db
+	qemu-system-x86 busybox-static cpio binutils dwz time linux-perf"
 
 pkgs=$build_pkgs
 [ "$what" = check ] && pkgs="$pkgs $check_pkgs"

@@ -39,6 +39,7 @@ enum {
 	OPT_PER_PID,
 	OPT_SRCLINE,
 	OPT_INLINE,
+	OPT_NO_DEMANGLE,
 };
 
 enum flame_format { FMT_SVG, FMT_FOLDED, FMT_PPROF, FMT_SPEEDSCOPE };
@@ -71,6 +72,8 @@ static const struct ks_opt flame_opts[] = {
 	{ OPT_SRCLINE, "srcline", NULL, "profiles: frames named 'func (file.c:LINE)'" },
 	{ OPT_INLINE, "inline", NULL, "profiles: inlined functions as frames of their own "
 	  "(reads DWARF: slower on big binaries)" },
+	{ OPT_NO_DEMANGLE, "no-demangle", NULL, "profiles: C++ names as the symbol table has "
+	  "them (_ZN...)" },
 	{ 0 },
 };
 
@@ -640,6 +643,10 @@ static int parse_args(struct flame_args *a, int argc, char **argv)
 		case OPT_SYMFS:
 			a->po.symfs = st.optarg;
 			a->profile_only = "--symfs";
+			break;
+		case OPT_NO_DEMANGLE:
+			a->po.no_demangle = true;
+			a->profile_only = "--no-demangle";
 			break;
 		case OPT_PER_PID:
 			a->fold_flags |= KS_PROFFOLD_PID;

@@ -19,7 +19,7 @@
 #include "kscope/tracedat.h"
 
 enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, OPT_GRAPH_STATS,
-       OPT_PROFILE, OPT_SORT, OPT_SYMFS };
+       OPT_PROFILE, OPT_SORT, OPT_SYMFS, OPT_NO_DEMANGLE };
 
 static const struct ks_opt report_opts[] = {
 	{ 'i', "input", "FILE", "trace.dat to read (default trace.dat, with --profile "
@@ -33,6 +33,8 @@ static const struct ks_opt report_opts[] = {
 	{ OPT_PROFILE, "profile", NULL, "a kscope profile: the hottest functions, self and total" },
 	{ OPT_SORT, "sort", "self|total", "--profile: order by self (default) or total" },
 	{ OPT_SYMFS, "symfs", "DIR", "--profile: binaries and debuginfo under DIR" },
+	{ OPT_NO_DEMANGLE, "no-demangle", NULL, "--profile: C++ names as the symbol table has "
+	  "them" },
 	{ OPT_NO_PROGRESS, "no-progress", NULL, "no progress line on stderr" },
 	{ 0 },
 };
@@ -66,6 +68,7 @@ struct report_ctx {
 	bool by_total;
 	bool sort_given;
 	const char *symfs;
+	bool no_demangle;
 	bool progress;
 	struct ks_tdat *t;
 	struct ks_evmatch *match;
@@ -170,6 +173,9 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 		case OPT_SYMFS:
 			c->symfs = st.optarg;
 			break;
+		case OPT_NO_DEMANGLE:
+			c->no_demangle = true;
+			break;
 		case 'h':
 			ks_opts_help(stdout, &report_help);
 			ks_opts_free(&st);
@@ -192,8 +198,9 @@ static int report_parse(struct report_ctx *c, int argc, char **argv)
 	ks_opts_free(&st);
 	if (!ret && c->stat + c->graph_stats + c->profile > 1)
 		ret = ks_err_set(&c->err, -EINVAL, "--stat, --graph-stats and --profile: choose one");
-	if (!ret && !c->profile && (c->sort_given || c->symfs))
-		ret = ks_err_set(&c->err, -EINVAL, "--sort and --symfs need --profile");
+	if (!ret && !c->profile && (c->sort_given || c->symfs || c->no_demangle))
+		ret = ks_err_set(&c->err, -EINVAL, "--sort, --symfs and --no-demangle need "
+				 "--profile");
 	/* kscope profile writes profile.dat, as perf record writes perf.data. */
 	if (!ret && c->profile && !c->input_given && !strcmp(c->input, "trace.dat"))
 		c->input = "profile.dat";
@@ -447,7 +454,8 @@ static void profile_header(const struct ks_prof_info *in, const struct ks_prof_s
 static int report_profile(struct report_ctx *c)
 {
 	/* The table counts real functions: no DWARF lines or inlines needed. */
-	struct ks_prof_opts po = { .symfs = c->symfs, .no_lines = true };
+	struct ks_prof_opts po = { .symfs = c->symfs, .no_lines = true,
+				   .no_demangle = c->no_demangle };
 	const struct ks_proftop_row *rows;
 	const struct ks_prof_info *in;
 	struct ks_proftop *top = NULL;

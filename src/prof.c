@@ -575,6 +575,7 @@ static int prof_setup(struct ks_prof *p, const struct ks_prof_opts *o, struct ks
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	so.symfs = p->opts.symfs;
 	so.no_lines = p->opts.no_lines;
+	so.no_demangle = p->opts.no_demangle;
 	ret = ks_syms_new(&p->syms, &so, err);
 	if (ret)
 		return ret;

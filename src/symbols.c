@@ -4,8 +4,8 @@
  * through the ELF files under symfs with libdwfl (symbol tables, separate debuginfo)
  * and libdw (file:line, inline frames).
  *
- * Names are reported as the symbol table and DWARF have them: C++ names are not
- * demangled here (the symbol table gives the mangled linkage name).
+ * Symbol table names are demangled (C++, Rust legacy) unless the options say not
+ * to; DWARF's inlined function names are shown as DWARF has them.
  *
  * Errors of a binary (ks_syms_dso_status, and what ks_syms_dso_lookup returns for it):
  *   -ENOENT	not found under SYMFS, or not a file ("[vdso]", "//anon", ...)
@@ -31,6 +31,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kscope/demangle.h"
+#include "kscope/keysort.h"
 #include "kscope/symbols.h"
 
 /*
@@ -60,13 +62,16 @@ struct strset {
 	size_t mask, count;
 };
 
+/* 16 bytes: a kernel has a hundred thousand symbols, and only a few get looked up. */
 struct ksym {
 	uint64_t addr;
-	struct ks_sym_line line;	/* func NULL: not text, it only ends the one before */
-	const char *module;		/* interned; NULL for the kernel itself */
-	uint32_t order;			/* position in the text: ties sort stably */
+	uint32_t name;			/* offset in the text; KSYM_NO_NAME: not text, it */
+					/* only ends the symbol before it */
+	uint16_t module;		/* 0: the kernel itself, else mods[module - 1] */
 	uint8_t rank;			/* among equal addresses the lowest wins */
 };
+
+#define KSYM_NO_NAME	UINT32_MAX
 
 /* One kallsyms load; replaced ones stay until ks_syms_free (results point into them). */
 struct ktab {
@@ -74,6 +79,9 @@ struct ktab {
 	char *text;			/* the copy the names point into */
 	struct ksym *syms;
 	size_t n;
+	const char **mods;		/* interned module names */
+	size_t nmods;
+	struct ks_sym_line *lines;	/* lookup results, filled on demand; [n] */
 };
 
 struct dso_seg {
@@ -86,6 +94,7 @@ struct dso_fsym {
 	uint64_t addr, size;
 	uint64_t maxend;		/* the highest end of the sized symbols up to here */
 	const char *name;		/* in libdwfl's string table */
+	const char *shown;		/* interned, demangled, no @VERSION; set on first use */
 };
 
 struct addr_range {
@@ -138,6 +147,7 @@ struct cache_ent {
 struct ks_syms {
 	char *symfs;			/* "" for "/": a file is symfs + path */
 	bool no_lines;
+	struct ks_demangler *demangler;	/* NULL: names stay as the symbol tables have them */
 	Dwfl_Callbacks cb;
 	struct arena arena;
 	struct strset strs;
@@ -265,53 +275,54 @@ static const char *intern(struct ks_syms *s, const char *str)
 
 /* ---- kernel ---- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static int ksym_cmp(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
+/* A hex digit's value plus one; 0 for anything else. */
+static const uint8_t hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 /*
  * kallsyms is in address order but for the modules, which come last: sort only
- * what follows the longest sorted head, then merge the two. Falls back to qsort
- * when there is no memory for the merge.
+ * what follows the longest sorted head, then merge the two. Equal addresses keep
+ * the text's order.
  */
-static void ksym_sort(struct ksym *k, size_t n)
+static int ksym_sort(struct ksym *k, size_t n)
 {
-	size_t head = 1, i, j, o;
+	size_t head = 1, i, j, o, nt;
+	struct ks_sortkey *keys;
 	struct ksym *tail;
 
-	while (head < n && ksym_cmp(&k[head - 1], &k[head]) <= 0)
+	while (head < n && k[head - 1].addr <= k[head].addr)
 		head++;
 	if (head == n)
-		return;
-	tail = malloc((n - head) * sizeof(*tail));
-	if (!tail) {
-		qsort(k, n, sizeof(*k), ksym_cmp);
-		return;
-	}
-	memcpy(tail, k + head, (n - head) * sizeof(*tail));
-	qsort(tail, n - head, sizeof(*tail), ksym_cmp);
+		return 0;
+	nt = n - head;
+	tail = malloc(nt * sizeof(*tail));
+	keys = malloc(nt * sizeof(*keys));
+	if (!tail || !keys || nt > UINT32_MAX)
+		goto out_nomem;
+	for (i = 0; i < nt; i++)
+		keys[i] = (struct ks_sortkey){ k[head + i].addr, i };
+	if (ks_keysort(keys, nt))
+		goto out_nomem;
+	for (i = 0; i < nt; i++)
+		tail[i] = k[head + keys[i].tie];
 	/* Merge from the back: the head's end is where the result's end goes. */
-	i = head, j = n - head, o = n;
+	i = head, j = nt, o = n;
 	while (j > 0) {
-		if (i > 0 && ksym_cmp(&k[i - 1], &tail[j - 1]) > 0)
+		if (i > 0 && k[i - 1].addr > tail[j - 1].addr)
 			k[--o] = k[--i];
 		else
 			k[--o] = tail[--j];
 	}
+	free(keys);
 	free(tail);
+	return 0;
+out_nomem:
+	free(keys);
+	free(tail);
+	return -ENOMEM;
 }
 
 static void ktab_free(struct ktab *t)
@@ -321,12 +332,29 @@ static void ktab_free(struct ktab *t)
 
 		free(t->text);
 		free(t->syms);
+		free(t->mods);
+		free(t->lines);
 		free(t);
 		t = prev;
 	}
 }
 
 /* Text symbols have names; everything else only ends the text symbol before it. */
+/* The first blank or CR at or after @p, else @le: memchr is several times faster than a loop. */
+static char *name_end(char *p, char *le)
+{
+	static const char stops[] = " \t\r";
+	const char *c;
+
+	for (c = stops; *c; c++) {
+		char *hit = memchr(p, *c, le - p);
+
+		if (hit)
+			le = hit;
+	}
+	return le;
+}
+
 static int ksym_rank(char type)
 {
 	switch (type) {
@@ -337,6 +365,27 @@ static int ksym_rank(char type)
 	default:
 		return 2;
 	}
+}
+
+/* The module's number in @t (1-based), added if new; 0 when out of memory or numbers. */
+static uint16_t ktab_module(struct ks_syms *s, struct ktab *t, const char *name)
+{
+	const char *m = intern(s, name), **nm;
+	size_t i;
+
+	if (!m)
+		return 0;
+	for (i = t->nmods; i > 0; i--)
+		if (t->mods[i - 1] == m)
+			return (uint16_t)i;
+	if (t->nmods >= UINT16_MAX)
+		return 0;
+	nm = realloc(t->mods, (t->nmods + 1) * sizeof(*nm));
+	if (!nm)
+		return 0;
+	t->mods = nm;
+	t->mods[t->nmods++] = m;
+	return (uint16_t)t->nmods;
 }
 
 int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len)
@@ -355,12 +404,14 @@ int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
 	struct ktab *t = calloc(1, sizeof(*t));
 	size_t cap = 0, ntext = 0, i, j;
 	bool sorted = true;
-	char *p, *end;
+	char *p, *end, *last_mod = NULL;
 	uint64_t last = 0;
+	uint16_t mod_id = 0;
 
-	if (!t) {
+	if (!t || len >= KSYM_NO_NAME) {
+		free(t);
 		free(text);
-		return -ENOMEM;
+		return t ? -EFBIG : -ENOMEM;
 	}
 	t->text = text;
 	p = t->text;
@@ -373,8 +424,8 @@ int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
 		int digits = 0, v;
 
 		/* "addr type name" [ws "[module]"]: anything else is skipped */
-		for (; p < le && (v = hexval(*p)) >= 0; p++, digits++)
-			addr = addr << 4 | (uint64_t)v;
+		for (; p < le && (v = hex1[(uint8_t)*p]); p++, digits++)
+			addr = addr << 4 | (uint64_t)(v - 1);
 		if (!digits || digits > 16 || p >= le || (*p != ' ' && *p != '\t'))
 			goto next;
 		while (p < le && (*p == ' ' || *p == '\t'))
@@ -387,8 +438,7 @@ int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
 		while (p < le && (*p == ' ' || *p == '\t'))
 			p++;
 		name = p;
-		while (p < le && *p != ' ' && *p != '\t' && *p != '\r')
-			p++;
+		p = name_end(p, le);
 		if (p == name || !addr || type == 'a' || type == 'A' || type == 'U' || type == 'u')
 			goto next;
 		if (p < le) {
@@ -407,7 +457,7 @@ int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
 		if (t->n == cap) {
 			struct ksym *ns;
 
-			cap = cap ? cap * 2 : 4096;
+			cap = cap ? cap * 2 : 4096 + len / 32;	/* ~40 bytes a line */
 			ns = realloc(t->syms, cap * sizeof(*ns));
 			if (!ns)
 				goto out_nomem;
@@ -416,13 +466,15 @@ int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
 		k = &t->syms[t->n];
 		k->addr = addr;
 		k->rank = (uint8_t)ksym_rank(type);
-		k->line.func = k->rank < 2 ? name : NULL;
-		k->line.file = NULL;
-		k->line.line = 0;
-		k->module = NULL;
-		if (mod && !(k->module = intern(s, mod)))
-			goto out_nomem;
-		k->order = (uint32_t)t->n;
+		k->name = k->rank < 2 ? (uint32_t)(name - t->text) : KSYM_NO_NAME;
+		/* a module's symbols come together: look its name up when it changes */
+		if (mod && (!last_mod || strcmp(mod, last_mod))) {
+			mod_id = ktab_module(s, t, mod);
+			if (!mod_id)
+				goto out_nomem;
+		}
+		last_mod = mod;
+		k->module = mod ? mod_id : 0;
 		ntext += k->rank < 2;
 		sorted = sorted && addr >= last;
 		last = addr;
@@ -435,8 +487,8 @@ next:
 	}
 	if (!ntext)
 		t->n = 0;	/* kptr_restrict: nothing usable */
-	if (!sorted && t->n)
-		ksym_sort(t->syms, t->n);
+	if (!sorted && t->n && ksym_sort(t->syms, t->n))
+		goto out_nomem;
 	/* One entry per address: text over the rest, global over local, then the first. */
 	for (i = 0, j = 0; i < t->n; i++) {
 		if (j && t->syms[j - 1].addr == t->syms[i].addr) {
@@ -451,11 +503,8 @@ next:
 	s->ktab = t;
 	return 0;
 out_nomem:
-	if (t) {
-		free(t->text);
-		free(t->syms);
-		free(t);
-	}
+	t->prev = NULL;
+	ktab_free(t);
 	return -ENOMEM;
 }
 
@@ -482,32 +531,40 @@ int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const c
 			hi = mid;
 	}
 	k = &t->syms[lo];
-	if (!k->line.func)
+	if (k->name == KSYM_NO_NAME)
 		return -ENOENT;
 	end = k->addr + KSYM_MAX_TAIL < k->addr ? UINT64_MAX : k->addr + KSYM_MAX_TAIL;
 	if (lo + 1 < t->n && (k[1].module == k->module || k[1].addr < end))
 		end = k[1].addr;
 	if (addr >= end)
 		return -ENOENT;
+	if (!t->lines && !(t->lines = calloc(t->n, sizeof(*t->lines))))
+		return -ENOMEM;	/* untouched pages of it cost nothing */
+	t->lines[lo].func = t->text + k->name;
 	out->nlines = 1;
-	out->lines = &k->line;
+	out->lines = &t->lines[lo];
 	out->offset = addr - k->addr;
 	if (module)
-		*module = k->module;
+		*module = k->module ? t->mods[k->module - 1] : NULL;
 	return 0;
 }
 
 int ks_syms_kernel_range(struct ks_syms *s, const char *module, uint64_t *start, uint64_t *end)
 {
 	const struct ktab *t = s->ktab;
-	size_t i;
+	size_t i, id = 0;
 
 	*start = UINT64_MAX;
 	*end = 0;
+	for (i = 0; module && t && i < t->nmods; i++)
+		if (!strcmp(t->mods[i], module))
+			id = i + 1;
+	if (module && !id)
+		return -ENOENT;
 	for (i = 0; t && i < t->n; i++) {
 		const struct ksym *k = &t->syms[i];
 
-		if (!k->line.func || (module ? !k->module || strcmp(k->module, module) : !!k->module))
+		if (k->name == KSYM_NO_NAME || k->module != id)
 			continue;
 		if (k->addr < *start)
 			*start = k->addr;
@@ -781,23 +838,6 @@ static bool in_same_code_section(const struct ks_dso *d, uint64_t a, uint64_t b)
 	return false;
 }
 
-struct fsym_tmp {
-	struct dso_fsym f;
-	int rank;
-	int order;
-};
-
-static int fsym_cmp(const void *a, const void *b)
-{
-	const struct fsym_tmp *x = a, *y = b;
-
-	if (x->f.addr != y->f.addr)
-		return x->f.addr < y->f.addr ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank > y->rank ? -1 : 1;
-	return x->order - y->order;
-}
-
 /*
  * Among symbols at one address: one with a size, a function (not an assembly
  * label), global over weak over local, fewer leading underscores (malloc over
@@ -823,15 +863,18 @@ static int fsym_rank(const GElf_Sym *sym, const char *name)
 static int dso_index_symbols(struct ks_dso *d)
 {
 	int n = dwfl_module_getsymtab(d->mod), i;
-	struct fsym_tmp *t;
+	struct ks_sortkey *keys;
+	struct dso_fsym *t;
 	uint64_t maxend = 0;
 	size_t k = 0, j;
 
 	if (n <= 0)
 		return 0;
 	t = calloc(n, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
+	keys = calloc(n, sizeof(*keys));
+	d->fsyms = malloc(n * sizeof(*d->fsyms));
+	if (!t || !keys || !d->fsyms)
+		goto out_nomem;
 	for (i = 0; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
@@ -844,21 +887,18 @@ static int dso_index_symbols(struct ks_dso *d)
 		    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE) ||
 		    (type == STT_NOTYPE && !in_same_code_section(d, addr, addr)))
 			continue;
-		t[k].f.addr = addr;
-		t[k].f.size = sym.st_size;
-		t[k].f.name = name;
-		t[k].rank = fsym_rank(&sym, name);
-		t[k].order = i;
+		t[k].addr = addr;
+		t[k].size = sym.st_size;
+		t[k].name = name;
+		/* at one address the best rank first, then the table's order */
+		keys[k].key = addr;
+		keys[k].tie = (uint64_t)(UINT16_MAX - fsym_rank(&sym, name)) << 32 | k;
 		k++;
 	}
-	qsort(t, k, sizeof(*t), fsym_cmp);
-	d->fsyms = malloc((k ? k : 1) * sizeof(*d->fsyms));
-	if (!d->fsyms) {
-		free(t);
-		return -ENOMEM;
-	}
+	if (ks_keysort(keys, k))
+		goto out_nomem;
 	for (j = 0; j < k; j++) {
-		struct dso_fsym *f = &t[j].f;
+		struct dso_fsym *f = &t[(uint32_t)keys[j].tie];
 
 		if (d->nfsyms && d->fsyms[d->nfsyms - 1].addr == f->addr)
 			continue;	/* the best one at this address came first */
@@ -867,8 +907,15 @@ static int dso_index_symbols(struct ks_dso *d)
 		f->maxend = maxend;
 		d->fsyms[d->nfsyms++] = *f;
 	}
+	free(keys);
 	free(t);
 	return 0;
+out_nomem:
+	free(keys);
+	free(t);
+	free(d->fsyms);
+	d->fsyms = NULL;
+	return -ENOMEM;
 }
 
 /*
@@ -876,7 +923,7 @@ static int dso_index_symbols(struct ks_dso *d)
  * nest), else the closest label without size below it, if no sized symbol ends
  * between the two and both are in one code section.
  */
-static const struct dso_fsym *fsym_find(const struct ks_dso *d, uint64_t addr)
+static struct dso_fsym *fsym_find(const struct ks_dso *d, uint64_t addr)
 {
 	size_t lo = 0, hi = d->nfsyms, i;
 
@@ -891,7 +938,7 @@ static const struct dso_fsym *fsym_find(const struct ks_dso *d, uint64_t addr)
 			hi = mid;
 	}
 	for (i = lo;; i--) {
-		const struct dso_fsym *f = &d->fsyms[i];
+		struct dso_fsym *f = &d->fsyms[i];
 
 		if (f->size && addr - f->addr < f->size)
 			return f;
@@ -1236,11 +1283,34 @@ static int dwarf_frames(struct ks_dso *d, uint64_t vaddr, Dwarf_Die *frames)
 	return n;
 }
 
+/*
+ * The name a symbol is shown by: "memcpy@@GLIBC_2.14" in .symtab is "memcpy" in
+ * .dynsym, so the version goes; C++ names are demangled. Once per symbol.
+ */
+static const char *fsym_shown(struct ks_syms *s, struct dso_fsym *f)
+{
+	size_t len = strcspn(f->name, "@");
+	char *bare, *readable = NULL;
+
+	if (f->shown)
+		return f->shown;
+	if (!len)
+		len = strlen(f->name);
+	if (s->demangler && ks_demangle_wanted(f->name)) {
+		bare = strndup(f->name, len);
+		readable = bare ? ks_demangle(s->demangler, bare) : NULL;
+		free(bare);
+	}
+	f->shown = readable ? intern(s, readable) : intern_n(s, f->name, len);
+	free(readable);
+	return f->shown;
+}
+
 static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct ks_sym *out)
 {
 	Dwarf_Die frames[MAX_INLINE];
 	const char *symname = NULL, *file = NULL;
-	const struct dso_fsym *fsym;
+	struct dso_fsym *fsym;
 	struct ks_sym_line *lines;
 	uint64_t vaddr = 0, symoff = 0;
 	int nf = 0, lineno = 0, i;
@@ -1250,7 +1320,7 @@ static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct
 		return -ENOENT;
 	fsym = fsym_find(d, vaddr);
 	if (fsym) {
-		symname = fsym->name;
+		symname = fsym_shown(s, fsym);
 		symoff = vaddr - fsym->addr;
 	}
 	if (!s->no_lines) {
@@ -1279,10 +1349,7 @@ static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct
 		}
 	}
 	if (symname) {
-		/* "memcpy@@GLIBC_2.14" in .symtab is "memcpy" in .dynsym: one name for both */
-		size_t len = strcspn(symname, "@");
-
-		lines[nlines - 1].func = intern_n(s, symname, len ? len : strlen(symname));
+		lines[nlines - 1].func = symname;
 	} else {
 		Dwarf_Addr low;
 
@@ -1483,6 +1550,8 @@ int ks_syms_new(struct ks_syms **out, const struct ks_syms_opts *o, struct ks_er
 	if (!s->symfs)
 		goto out_nomem;
 	s->no_lines = o && o->no_lines;
+	if (!(o && o->no_demangle) && !(s->demangler = ks_demangler_new()))
+		goto out_nomem;
 	s->cb.find_elf = find_elf;
 	s->cb.find_debuginfo = find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
@@ -1515,6 +1584,7 @@ void ks_syms_free(struct ks_syms *s)
 		free(d->cus);
 	}
 	ktab_free(s->ktab);
+	ks_demangler_free(s->demangler);
 	free(s->dso_slot);
 	free(s->cache);
 	free(s->strs.slot);

@@ -59,6 +59,7 @@ struct ks_prof;
 struct ks_prof_opts {
 	const char *symfs;		/* root of the binaries and debuginfo; NULL: "/" */
 	bool no_lines;			/* function names only, no DWARF lines or inlines */
+	bool no_demangle;		/* C++ names left mangled */
 	const char *states;		/* off-CPU: keep only these states ("SD"); NULL: all */
 };
 

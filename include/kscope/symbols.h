@@ -40,6 +40,7 @@ struct ks_sym {
 struct ks_syms_opts {
 	const char *symfs;		/* root the binaries and debuginfo are under; NULL: "/" */
 	bool no_lines;			/* symbol tables only: skip DWARF (faster) */
+	bool no_demangle;		/* C++ names as the symbol table has them */
 };
 
 int ks_syms_new(struct ks_syms **out, const struct ks_syms_opts *o, struct ks_err *err);

@@ -6,17 +6,37 @@
 . "$(dirname "$0")/lib.sh"
 
 JS=$SRC_DIR/tests/js
-[ -x "$PROFLOAD_FP" ] || make -s -C "$SRC_DIR" "${PROFLOAD_FP#$SRC_DIR/}" >&2 || exit 1
+for b in "$PROFLOAD_FP" "$PROFLOAD_CXX"; do
+	[ -x "$b" ] || make -s -C "$SRC_DIR" "${b#$SRC_DIR/}" >&2 || exit 1
+done
 
 within() {
 	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
 		{ echo "$1 is not within [$2, $3]"; return 1; }
 }
 
-# perf record without the build-id cache (~/.debug, shared with any other perf that
-# runs); a perf that crashes (it happens, rarely) gets a second chance.
-perf_record() {
-	perf record -q -N "$@" 2>perf.err || { cat perf.err; perf record -q -N "$@" 2>perf.err; }
+# both K.DAT PERF.DATA SECS CMD...: kscope and perf record -g the same run of CMD at
+# once for SECS seconds at 999 Hz (one run: the same noise for both; 5000 samples
+# keep the sampling error well under the 3 points allowed), then CMD is stopped.
+# perf goes without the build-id cache (~/.debug, shared with any other perf that
+# runs); a perf that crashes (it happens, rarely) gets a second pair.
+both() {
+	local kd=$1 pd=$2 secs=$3 try w k pr kr
+
+	shift 3
+	for try in 1 2; do
+		"$@" & w=$!
+		"$KSCOPE" profile -q -g -e cpu-clock -F 999 -o "$kd" -p $w --duration "$secs" \
+			2>k.err & k=$!
+		perf record -q -N -g -e cpu-clock -F 999 -o "$pd" -p $w -- sleep "$secs" \
+			2>perf.err && pr=0 || pr=$?
+		wait $k && kr=0 || kr=$?
+		kill $w 2>/dev/null; wait $w 2>/dev/null
+		[ $kr = 0 ] || { cat k.err; return 1; }
+		[ $pr = 0 ] && return 0
+		cat perf.err
+	done
+	return 1
 }
 
 # self FILE FUNC: the self percentage of FUNC in a `kscope report --profile` table or
@@ -26,8 +46,7 @@ self() {
 }
 
 test_expect_success PERF,PERFTOOL "the hot functions' shares match perf's within 3 points" '
-	"$KSCOPE" profile -q -g -e cpu-clock -F 499 -o k.dat -- "$PROFLOAD_FP" cpu 3 &&
-	perf_record -g -e cpu-clock -F 499 -o perf.data -- "$PROFLOAD_FP" cpu 3 &&
+	both k.dat perf.data 5 "$PROFLOAD_FP" cpu 8 &&
 	"$KSCOPE" report --profile -i k.dat >k.txt &&
 	perf report -i perf.data --stdio --no-children --sort sym 2>/dev/null |
 		grep "%" | sed "s/\[\.\] //" >p.txt &&
@@ -48,6 +67,36 @@ test_expect_success PERF,PERFTOOL "the same stacks as perf script shows (folded)
 	"$KSCOPE" flame -i k.dat --format folded --user-only >k.folded &&
 	grep -q "^profload-fp;__libc_start_call_main;main;run_cpu;spin_a " k.folded &&
 	grep -q "__libc_start_call_main;main;run_cpu;spin_a " perf.stacks
+'
+
+CXX_FUNCS="kscope_test::spin_ns kscope_test::Spinner<int>::burn kscope_test::Functor::operator()"
+
+test_expect_success PERF,PERFTOOL "C++ names are demangled (no parameters, no clone suffix)" '
+	both cxx.dat cxx.perf 5 "$PROFLOAD_CXX" 8 &&
+	"$KSCOPE" report --profile -i cxx.dat >kc.txt &&
+	cat kc.txt &&
+	for f in $CXX_FUNCS; do
+		test -n "$(self kc.txt "$f")" || { echo "no $f"; exit 1; }
+	done &&
+	"$KSCOPE" flame -i cxx.dat --format folded --user-only >kc.folded &&
+	grep -q "^profload-cxx;.*;kscope_test::Spinner<int>::burn [0-9]*$" kc.folded &&
+	grep -q "^profload-cxx;.*;kscope_test::Functor::operator() [0-9]*$" kc.folded &&
+	"$KSCOPE" report --profile --no-demangle -i cxx.dat >km.txt &&
+	test -n "$(self km.txt _ZN11kscope_test7spin_nsEm)" &&
+	! grep -q "kscope_test::" km.txt &&
+	"$KSCOPE" flame --no-demangle -i cxx.dat --format folded >km.folded &&
+	grep -q ";_ZNK11kscope_test7FunctorclEm" km.folded
+'
+
+test_expect_success PERF,PERFTOOL "C++ functions: perf report shows the same names, shares within 3 points" '
+	perf report -i cxx.perf --stdio --no-children --sort sym 2>/dev/null |
+		grep "%" | sed "s/\[\.\] //" >pc.txt &&
+	for f in $CXX_FUNCS; do
+		k=$(self kc.txt "$f") && p=$(self pc.txt "$f") &&
+		echo "$f: kscope $k%, perf $p%" && test -n "$k" && test -n "$p" &&
+		within "$(awk -v a=$k -v b=$p "BEGIN { d = a - b; print d < 0 ? -d : d }")" 0 3 ||
+		exit 1
+	done
 '
 
 test_expect_success PERF,NODE "pprof of a real profile decodes with pprof-format" '
