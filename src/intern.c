@@ -14,9 +14,13 @@ struct ks_intern {
 	char *arena;
 	size_t arena_len, arena_cap;
 	size_t *off;			/* per id: where the key starts in the arena */
-	uint32_t *len, *hash;
+	uint32_t *len;
 	uint32_t n, cap;
-	uint32_t *slots;		/* id + 1, 0 = free */
+	/*
+	 * hash << 32 | (id + 1), 0 = free: a probe compares hashes in the slot itself,
+	 * so a key that is not there costs one cache miss, not four.
+	 */
+	uint64_t *slots;
 	size_t nslots;			/* a power of two, at least twice n */
 };
 
@@ -66,7 +70,6 @@ void ks_intern_free(struct ks_intern *t)
 	free(t->arena);
 	free(t->off);
 	free(t->len);
-	free(t->hash);
 	free(t->slots);
 	free(t);
 }
@@ -78,9 +81,10 @@ static int lookup(const struct ks_intern *t, const void *key, size_t len, uint32
 	uint32_t id;
 
 	for (; t->slots[i]; i = (i + 1) & mask) {
-		id = t->slots[i] - 1;
-		if (t->hash[id] == h && t->len[id] == len &&
-		    !memcmp(t->arena + t->off[id], key, len)) {
+		if (t->slots[i] >> 32 != h)
+			continue;
+		id = (uint32_t)t->slots[i] - 1;
+		if (t->len[id] == len && !memcmp(t->arena + t->off[id], key, len)) {
 			*slot = i;
 			return id;
 		}
@@ -91,15 +95,17 @@ static int lookup(const struct ks_intern *t, const void *key, size_t len, uint32
 
 static int grow_slots(struct ks_intern *t)
 {
-	size_t n = t->nslots * 2, mask = n - 1, i;
-	uint32_t *slots = calloc(n, sizeof(*slots)), id;
+	size_t n = t->nslots * 2, mask = n - 1, i, j;
+	uint64_t *slots = calloc(n, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
-	for (id = 0; id < t->n; id++) {
-		for (i = t->hash[id] & mask; slots[i]; i = (i + 1) & mask)
+	for (j = 0; j < t->nslots; j++) {
+		if (!t->slots[j])
+			continue;
+		for (i = (t->slots[j] >> 32) & mask; slots[i]; i = (i + 1) & mask)
 			;
-		slots[i] = id + 1;
+		slots[i] = t->slots[j];
 	}
 	free(t->slots);
 	t->slots = slots;
@@ -111,7 +117,7 @@ static int grow_ids(struct ks_intern *t)
 {
 	uint32_t cap = t->cap ? t->cap * 2 : 64;
 	size_t *off;
-	uint32_t *len, *hash;
+	uint32_t *len;
 
 	if (t->cap >= UINT32_MAX / 4)
 		return -EOVERFLOW;
@@ -123,10 +129,6 @@ static int grow_ids(struct ks_intern *t)
 	if (!len)
 		return -ENOMEM;
 	t->len = len;
-	hash = realloc(t->hash, cap * sizeof(*hash));
-	if (!hash)
-		return -ENOMEM;
-	t->hash = hash;
 	t->cap = cap;
 	return 0;
 }
@@ -168,9 +170,8 @@ int ks_intern_add(struct ks_intern *t, const void *key, size_t len, uint32_t *id
 	t->arena[t->arena_len + len] = '\0';
 	t->off[t->n] = t->arena_len;
 	t->len[t->n] = len;
-	t->hash[t->n] = h;
 	t->arena_len += len + 1;
-	t->slots[slot] = t->n + 1;
+	t->slots[slot] = (uint64_t)h << 32 | (t->n + 1);
 	*id = t->n++;
 	return 1;
 }

@@ -289,17 +289,20 @@ record_pair() {	# cg secs workload perf.data profile.dat [alone]
 # Wall, CPU and peak RSS of a shell command line, output to /dev/null: "WALL CPU KB".
 # CPU counts every process it started, also those it did not wait for (perf script
 # leaves some of its addr2line helpers running): a subreaper collects them and adds up
-# their CPU time. The stages of a pipeline run under their own $TIME writing
-# $tmp/stage.N: their peak RSS adds up (they run at the same time).
+# their CPU time. Times come from wait4 (microseconds; $TIME's are in 10 ms steps, too
+# coarse for kscope flame), peak RSS from $TIME. The stages of a pipeline run under
+# their own $TIME writing $tmp/stage.N: their peak RSS adds up (they run at the same
+# time).
 measure() {	# command line
 	rm -f "$tmp"/stage.*
 	python3 - $TIME -f '%e %U %S %M' -o "$tmp/m.time" sh -c "$1" >"$tmp/m.orphans" \
 		2>"$tmp/m.err" <<-'EOF' || return 1
-	import ctypes, os, sys
+	import ctypes, os, sys, time
 	ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)		# PR_SET_CHILD_SUBREAPER
+	t0 = time.monotonic()
 	main = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=[
 	    (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
-	rc, cpu = 1, 0.0
+	rc, cpu, wall = 1, 0.0, 0.0
 	while True:
 	    try:
 	        pid, status, ru = os.wait4(-1, 0)
@@ -307,16 +310,16 @@ measure() {	# command line
 	        break
 	    if pid == main:
 	        rc = os.waitstatus_to_exitcode(status)
-	    else:
-	        cpu += ru.ru_utime + ru.ru_stime
-	print("%.2f" % cpu)
+	        wall = time.monotonic() - t0
+	    cpu += ru.ru_utime + ru.ru_stime
+	print("%.4f %.4f" % (wall, cpu))
 	sys.exit(rc)
 	EOF
 	cat "$tmp"/stage.* 2>/dev/null |
 		awk -v t="$(tail -n 1 "$tmp/m.time")" -v o="$(cat "$tmp/m.orphans")" 'BEGIN {
-		split(t, a, " "); kb = a[4] }
+		split(t, a, " "); kb = a[4]; split(o, w, " ") }
 		{ st += $1 }
-		END { if (st) kb = st; printf "%s %.2f %d\n", a[1], a[2] + a[3] + o, kb }'
+		END { if (st) kb = st; printf "%.4f %.4f %d\n", w[1], w[2], kb }'
 }
 
 stage() {	# N: a $TIME prefix for stage N of a pipeline
@@ -389,14 +392,14 @@ flame() {
 			r=$(measure "${leg#*|}") || { cat "$tmp/m.err" >&2; die "$name failed"; }
 			echo "$r" >>"$tmp/$name"
 			set -- $r
-			printf '%-16s %-3s %8.2f %8.2f %8.1f\n' "$name" "$i" "$1" "$2" "$(mb "$3" 1024)"
+			printf '%-16s %-3s %8.3f %8.3f %8.1f\n' "$name" "$i" "$1" "$2" "$(mb "$3" 1024)"
 		done
 	done
 }
 
 flame_row() {	# label leg
 	[ -f "$tmp/$2" ] || return 0
-	printf '%-48s %8.2f %8.2f %8.1f\n' "$1" "$(median "$tmp/$2" 1)" "$(median "$tmp/$2" 2)" \
+	printf '%-48s %8.3f %8.3f %8.1f\n' "$1" "$(median "$tmp/$2" 1)" "$(median "$tmp/$2" 2)" \
 		"$(mb "$(sort -n -k3 "$tmp/$2" | tail -n 1 | cut -d' ' -f3)" 1024)"
 }
 
@@ -404,8 +407,8 @@ flame_ratio() {	# label perf-leg kscope-leg
 	[ -f "$tmp/$2" ] && [ -f "$tmp/$3" ] || return 0
 	awk -v l="$1" -v pw="$(median "$tmp/$2" 1)" -v kw="$(median "$tmp/$3" 1)" \
 		-v pc="$(median "$tmp/$2" 2)" -v kc="$(median "$tmp/$3" 2)" 'BEGIN {
-		if (kw <= 0) kw = 0.01
-		if (kc <= 0) kc = 0.01
+		if (kw <= 0) kw = 0.0001
+		if (kc <= 0) kc = 0.0001
 		printf "%-48s %7.1fx %7.1fx\n", l, pw / kw, pc / kc
 	}'
 }
