@@ -132,6 +132,7 @@ struct ks_prof {
 	struct ks_intern *stack_ids;
 	struct cached_stack *stacks;
 	size_t nstacks, stacks_cap, stack_frames;
+	bool stack_cache_off;		/* out of memory once: stacks are no longer cached */
 	struct ks_buf stack_key;
 	size_t flush_next;		/* at the end: the next pending thread to flush */
 	bool at_end;
@@ -880,17 +881,23 @@ static const struct ks_prof_map *module_map(struct ks_prof *p, const char *modul
  */
 static const struct ks_prof_map *kernel_map(struct ks_prof *p)
 {
-	uint64_t start, end;
+	uint64_t start, end, off;
 	char *ksyms;
 	size_t len;
+	int fd;
 
 	if (p->kmap)
 		return p->kmap;
-	ksyms = ks_tdat_take_kallsyms(p->tdat, &len);
-	if (ksyms && len)
-		ks_syms_load_kallsyms_owned(p->syms, ksyms, len);
-	else
-		free(ksyms);
+	if (!ks_tdat_kallsyms_file(p->tdat, &fd, &off, &len)) {
+		if (len)
+			ks_syms_load_kallsyms_file(p->syms, fd, off, len);
+	} else {
+		ksyms = ks_tdat_take_kallsyms(p->tdat, &len);
+		if (ksyms && len)
+			ks_syms_load_kallsyms_owned(p->syms, ksyms, len);
+		else
+			free(ksyms);
+	}
 	ks_syms_kernel_range(p->syms, NULL, &start, &end);
 	p->kmap = (struct ks_prof_map *)map_intern(p, "[kernel.kallsyms]", "", start, end, 0,
 						   true);
@@ -1053,21 +1060,28 @@ static bool stack_key(struct ks_prof *p, const struct tep_record *rec, int pid,
 	       !ks_buf_add(&p->stack_key, cc ? cc : (const void *)"", len);
 }
 
-/* The sample's stack into p->cur: from the cache, or resolved (and cached). */
+/*
+ * The sample's stack into p->cur: from the cache, or resolved (and cached). A new
+ * key is added before it is resolved (one hash, one probe); should keeping its
+ * stack fail, the cache is given up, as ids would no longer match entries.
+ */
 static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
 {
 	struct cached_stack *cs;
 	uint32_t id;
 	unsigned int i;
+	bool full = p->stack_frames + MAX_FRAMES > STACK_CACHE_FRAMES;
 	int ret;
 
 	p->cur = p->locs;
 	p->cur_id = KS_PROF_NO_STACK;
-	if (!stack_key(p, rec, pid, proc_find(p, pid))) {
+	if (p->stack_cache_off || !stack_key(p, rec, pid, proc_find(p, pid))) {
 		resolve_raw(p, rec, pid);
 		return;
 	}
-	if (!ks_intern_find(p->stack_ids, p->stack_key.data, p->stack_key.len, &id)) {
+	ret = full ? ks_intern_find(p->stack_ids, p->stack_key.data, p->stack_key.len, &id) :
+		     ks_intern_add(p->stack_ids, p->stack_key.data, p->stack_key.len, &id);
+	if (ret == 0) {
 		cs = &p->stacks[id];
 		p->cur = cs->locs;
 		p->nlocs = cs->n;
@@ -1077,27 +1091,27 @@ static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
 		return;
 	}
 	resolve_raw(p, rec, pid);
-	if (p->stack_frames + p->nlocs > STACK_CACHE_FRAMES)
+	if (ret < 0) {
+		/* not found in a full cache: fine; out of memory: no more caching */
+		p->stack_cache_off = ret != -ENOENT;
 		return;
+	}
 	if (p->nstacks == p->stacks_cap) {
 		size_t cap = p->stacks_cap ? p->stacks_cap * 2 : 1024;
 		struct cached_stack *ns = realloc(p->stacks, cap * sizeof(*ns));
 
 		if (!ns)
-			return;
+			goto out_off;
 		p->stacks = ns;
 		p->stacks_cap = cap;
 	}
+	if (id != p->nstacks)
+		goto out_off;
 	cs = &p->stacks[p->nstacks];
 	cs->n = p->nlocs;
 	cs->locs = malloc((p->nlocs ? p->nlocs : 1) * sizeof(*cs->locs));
 	if (!cs->locs)
-		return;
-	ret = ks_intern_add(p->stack_ids, p->stack_key.data, p->stack_key.len, &id);
-	if (ret != 1 || id != p->nstacks) {
-		free(cs->locs);
-		return;
-	}
+		goto out_off;
 	memcpy(cs->locs, p->locs, p->nlocs * sizeof(*cs->locs));
 	for (cs->unresolved = 0, i = 0; i < cs->n; i++)
 		cs->unresolved += !cs->locs[i].sym.nlines;
@@ -1105,6 +1119,9 @@ static void resolve(struct ks_prof *p, const struct tep_record *rec, int pid)
 	p->stack_frames += p->nlocs;
 	p->cur = cs->locs;
 	p->cur_id = id;
+	return;
+out_off:
+	p->stack_cache_off = true;
 }
 
 static void fill(struct ks_prof *p, struct ks_prof_sample *s, const struct tep_record *rec,

@@ -33,13 +33,9 @@
 
 #include "kscope/demangle.h"
 #include "kscope/keysort.h"
+#include "kscope/ksyms.h"
 #include "kscope/symbols.h"
 
-/*
- * A kernel symbol without a size reaches the next one; when the next one belongs to
- * another module (or there is none) the gap says nothing, so stop after this much.
- */
-#define KSYM_MAX_TAIL		(128 * 1024)
 /* Inline chains deeper than this (never seen) lose their innermost frames. */
 #define MAX_INLINE		64
 #define ARENA_CHUNK		(64 * 1024)
@@ -60,28 +56,6 @@ struct arena {
 struct strset {
 	const char **slot;
 	size_t mask, count;
-};
-
-/* 16 bytes: a kernel has a hundred thousand symbols, and only a few get looked up. */
-struct ksym {
-	uint64_t addr;
-	uint32_t name;			/* offset in the text; KSYM_NO_NAME: not text, it */
-					/* only ends the symbol before it */
-	uint16_t module;		/* 0: the kernel itself, else mods[module - 1] */
-	uint8_t rank;			/* among equal addresses the lowest wins */
-};
-
-#define KSYM_NO_NAME	UINT32_MAX
-
-/* One kallsyms load; replaced ones stay until ks_syms_free (results point into them). */
-struct ktab {
-	struct ktab *prev;
-	char *text;			/* the copy the names point into */
-	struct ksym *syms;
-	size_t n;
-	const char **mods;		/* interned module names */
-	size_t nmods;
-	struct ks_sym_line *lines;	/* lookup results, filled on demand; [n] */
 };
 
 struct dso_seg {
@@ -151,7 +125,8 @@ struct ks_syms {
 	Dwfl_Callbacks cb;
 	struct arena arena;
 	struct strset strs;
-	struct ktab *ktab;
+	struct ks_ksyms **ktabs;	/* every kallsyms loaded; the last one is used */
+	size_t nktabs;
 	struct ks_dso *dsos;
 	struct ks_dso **dso_slot;
 	size_t dso_mask, dso_count;
@@ -275,119 +250,6 @@ static const char *intern(struct ks_syms *s, const char *str)
 
 /* ---- kernel ---- */
 
-/* A hex digit's value plus one; 0 for anything else. */
-static const uint8_t hex1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-/*
- * kallsyms is in address order but for the modules, which come last: sort only
- * what follows the longest sorted head, then merge the two. Equal addresses keep
- * the text's order.
- */
-static int ksym_sort(struct ksym *k, size_t n)
-{
-	size_t head = 1, i, j, o, nt;
-	struct ks_sortkey *keys;
-	struct ksym *tail;
-
-	while (head < n && k[head - 1].addr <= k[head].addr)
-		head++;
-	if (head == n)
-		return 0;
-	nt = n - head;
-	tail = malloc(nt * sizeof(*tail));
-	keys = malloc(nt * sizeof(*keys));
-	if (!tail || !keys || nt > UINT32_MAX)
-		goto out_nomem;
-	for (i = 0; i < nt; i++)
-		keys[i] = (struct ks_sortkey){ k[head + i].addr, i };
-	if (ks_keysort(keys, nt))
-		goto out_nomem;
-	for (i = 0; i < nt; i++)
-		tail[i] = k[head + keys[i].tie];
-	/* Merge from the back: the head's end is where the result's end goes. */
-	i = head, j = nt, o = n;
-	while (j > 0) {
-		if (i > 0 && k[i - 1].addr > tail[j - 1].addr)
-			k[--o] = k[--i];
-		else
-			k[--o] = tail[--j];
-	}
-	free(keys);
-	free(tail);
-	return 0;
-out_nomem:
-	free(keys);
-	free(tail);
-	return -ENOMEM;
-}
-
-static void ktab_free(struct ktab *t)
-{
-	while (t) {
-		struct ktab *prev = t->prev;
-
-		free(t->text);
-		free(t->syms);
-		free(t->mods);
-		free(t->lines);
-		free(t);
-		t = prev;
-	}
-}
-
-/* Text symbols have names; everything else only ends the text symbol before it. */
-/* The first blank or CR at or after @p, else @le: memchr is several times faster than a loop. */
-static char *name_end(char *p, char *le)
-{
-	static const char stops[] = " \t\r";
-	const char *c;
-
-	for (c = stops; *c; c++) {
-		char *hit = memchr(p, *c, le - p);
-
-		if (hit)
-			le = hit;
-	}
-	return le;
-}
-
-static int ksym_rank(char type)
-{
-	switch (type) {
-	case 'T': case 'W':
-		return 0;
-	case 't': case 'w':
-		return 1;
-	default:
-		return 2;
-	}
-}
-
-/* The module's number in @t (1-based), added if new; 0 when out of memory or numbers. */
-static uint16_t ktab_module(struct ks_syms *s, struct ktab *t, const char *name)
-{
-	const char *m = intern(s, name), **nm;
-	size_t i;
-
-	if (!m)
-		return 0;
-	for (i = t->nmods; i > 0; i--)
-		if (t->mods[i - 1] == m)
-			return (uint16_t)i;
-	if (t->nmods >= UINT16_MAX)
-		return 0;
-	nm = realloc(t->mods, (t->nmods + 1) * sizeof(*nm));
-	if (!nm)
-		return 0;
-	t->mods = nm;
-	t->mods[t->nmods++] = m;
-	return (uint16_t)t->nmods;
-}
-
 int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len)
 {
 	char *copy = malloc(len + 1);
@@ -399,183 +261,49 @@ int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len)
 	return ks_syms_load_kallsyms_owned(s, copy, len);
 }
 
+/* Makes @k the table lookups use; the ones before stay (results point into them). */
+static int add_ktab(struct ks_syms *s, struct ks_ksyms *k)
+{
+	struct ks_ksyms **nk = realloc(s->ktabs, (s->nktabs + 1) * sizeof(*nk));
+
+	if (!nk) {
+		ks_ksyms_free(k);
+		return -ENOMEM;
+	}
+	s->ktabs = nk;
+	s->ktabs[s->nktabs++] = k;
+	return 0;
+}
+
 int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len)
 {
-	struct ktab *t = calloc(1, sizeof(*t));
-	size_t cap = 0, ntext = 0, i, j;
-	bool sorted = true;
-	char *p, *end, *last_mod = NULL;
-	uint64_t last = 0;
-	uint16_t mod_id = 0;
+	struct ks_ksyms *k;
+	int ret = ks_ksyms_from_text(&k, text, len);
 
-	if (!t || len >= KSYM_NO_NAME) {
-		free(t);
-		free(text);
-		return t ? -EFBIG : -ENOMEM;
-	}
-	t->text = text;
-	p = t->text;
-	end = p + len;
-	while (p < end) {
-		char *nl = memchr(p, '\n', end - p), *le = nl ? nl : end;
-		char *name, *mod = NULL, type;
-		uint64_t addr = 0;
-		struct ksym *k;
-		int digits = 0, v;
+	return ret ? ret : add_ktab(s, k);
+}
 
-		/* "addr type name" [ws "[module]"]: anything else is skipped */
-		for (; p < le && (v = hex1[(uint8_t)*p]); p++, digits++)
-			addr = addr << 4 | (uint64_t)(v - 1);
-		if (!digits || digits > 16 || p >= le || (*p != ' ' && *p != '\t'))
-			goto next;
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p >= le)
-			goto next;
-		type = *p++;
-		if (p >= le || (*p != ' ' && *p != '\t'))
-			goto next;
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
-		name = p;
-		p = name_end(p, le);
-		if (p == name || !addr || type == 'a' || type == 'A' || type == 'U' || type == 'u')
-			goto next;
-		if (p < le) {
-			*p++ = 0;
-			while (p < le && (*p == ' ' || *p == '\t'))
-				p++;
-			if (p < le && *p == '[') {
-				char *close = memchr(p, ']', le - p);
+int ks_syms_load_kallsyms_file(struct ks_syms *s, int fd, uint64_t off, size_t len)
+{
+	struct ks_ksyms *k;
+	int ret = ks_ksyms_from_file(&k, fd, off, len);
 
-				if (close) {
-					mod = p + 1;
-					*close = 0;
-				}
-			}
-		}
-		if (t->n == cap) {
-			struct ksym *ns;
+	return ret ? ret : add_ktab(s, k);
+}
 
-			cap = cap ? cap * 2 : 4096 + len / 32;	/* ~40 bytes a line */
-			ns = realloc(t->syms, cap * sizeof(*ns));
-			if (!ns)
-				goto out_nomem;
-			t->syms = ns;
-		}
-		k = &t->syms[t->n];
-		k->addr = addr;
-		k->rank = (uint8_t)ksym_rank(type);
-		k->name = k->rank < 2 ? (uint32_t)(name - t->text) : KSYM_NO_NAME;
-		/* a module's symbols come together: look its name up when it changes */
-		if (mod && (!last_mod || strcmp(mod, last_mod))) {
-			mod_id = ktab_module(s, t, mod);
-			if (!mod_id)
-				goto out_nomem;
-		}
-		last_mod = mod;
-		k->module = mod ? mod_id : 0;
-		ntext += k->rank < 2;
-		sorted = sorted && addr >= last;
-		last = addr;
-		t->n++;
-next:
-		/* a name that ran to the end of the text is terminated by the copy's NUL */
-		if (nl)
-			*nl = 0;
-		p = nl ? nl + 1 : end;
-	}
-	if (!ntext)
-		t->n = 0;	/* kptr_restrict: nothing usable */
-	if (!sorted && t->n && ksym_sort(t->syms, t->n))
-		goto out_nomem;
-	/* One entry per address: text over the rest, global over local, then the first. */
-	for (i = 0, j = 0; i < t->n; i++) {
-		if (j && t->syms[j - 1].addr == t->syms[i].addr) {
-			if (t->syms[i].rank < t->syms[j - 1].rank)
-				t->syms[j - 1] = t->syms[i];
-			continue;
-		}
-		t->syms[j++] = t->syms[i];
-	}
-	t->n = j;
-	t->prev = s->ktab;
-	s->ktab = t;
-	return 0;
-out_nomem:
-	t->prev = NULL;
-	ktab_free(t);
-	return -ENOMEM;
+static struct ks_ksyms *ktab(const struct ks_syms *s)
+{
+	return s->nktabs ? s->ktabs[s->nktabs - 1] : NULL;
 }
 
 int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const char **module)
 {
-	struct ktab *t = s->ktab;
-	const struct ksym *k;
-	size_t lo = 0, hi;
-	uint64_t end;
-
-	memset(out, 0, sizeof(*out));
-	if (module)
-		*module = NULL;
-	if (!t || !t->n || addr < t->syms[0].addr)
-		return -ENOENT;
-	/* the last symbol at or below addr */
-	hi = t->n;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->syms[mid].addr <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	k = &t->syms[lo];
-	if (k->name == KSYM_NO_NAME)
-		return -ENOENT;
-	end = k->addr + KSYM_MAX_TAIL < k->addr ? UINT64_MAX : k->addr + KSYM_MAX_TAIL;
-	if (lo + 1 < t->n && (k[1].module == k->module || k[1].addr < end))
-		end = k[1].addr;
-	if (addr >= end)
-		return -ENOENT;
-	if (!t->lines && !(t->lines = calloc(t->n, sizeof(*t->lines))))
-		return -ENOMEM;	/* untouched pages of it cost nothing */
-	t->lines[lo].func = t->text + k->name;
-	out->nlines = 1;
-	out->lines = &t->lines[lo];
-	out->offset = addr - k->addr;
-	if (module)
-		*module = k->module ? t->mods[k->module - 1] : NULL;
-	return 0;
+	return ks_ksyms_lookup(ktab(s), addr, out, module);
 }
 
 int ks_syms_kernel_range(struct ks_syms *s, const char *module, uint64_t *start, uint64_t *end)
 {
-	const struct ktab *t = s->ktab;
-	size_t i, id = 0;
-
-	*start = UINT64_MAX;
-	*end = 0;
-	for (i = 0; module && t && i < t->nmods; i++)
-		if (!strcmp(t->mods[i], module))
-			id = i + 1;
-	if (module && !id)
-		return -ENOENT;
-	for (i = 0; t && i < t->n; i++) {
-		const struct ksym *k = &t->syms[i];
-
-		if (k->name == KSYM_NO_NAME || k->module != id)
-			continue;
-		if (k->addr < *start)
-			*start = k->addr;
-		if (k->addr > *end)
-			*end = k->addr;
-	}
-	if (*start > *end) {
-		*start = *end = 0;
-		return -ENOENT;
-	}
-	return 0;
+	return ks_ksyms_range(ktab(s), module, start, end);
 }
 
 /* ---- user binaries: opening ---- */
@@ -1583,7 +1311,9 @@ void ks_syms_free(struct ks_syms *s)
 			free(d->cus[i].r);
 		free(d->cus);
 	}
-	ktab_free(s->ktab);
+	for (i = 0; i < s->nktabs; i++)
+		ks_ksyms_free(s->ktabs[i]);
+	free(s->ktabs);
 	ks_demangler_free(s->demangler);
 	free(s->dso_slot);
 	free(s->cache);

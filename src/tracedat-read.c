@@ -75,6 +75,8 @@ struct ks_tdat {
 	struct ks_buf cpustats;
 	char *kallsyms;		/* kept for symbolizing profiles */
 	size_t kallsyms_len;
+	uint64_t kallsyms_off;	/* where it is in the file (a mapped file only) */
+	bool kallsyms_in_file;	/* not copied: only its place is known */
 	struct ks_buf kopts;	/* kscope's own options: u16 id, u32 size, data */
 	struct tdat_cpu *cpus;
 	int *heap;		/* CPUs with a pending event, min-heap by ts */
@@ -328,15 +330,27 @@ static int parse_v6(struct ks_tdat *t, struct ks_err *err)
 			return bad(err, "event formats");
 	}
 	len = take_num(&c, 4);
-	text = take_str(&c, len);
-	if (!text)
-		return bad(err, "kallsyms cut short");
-	/* libtraceevent's function map costs a sscanf per line: only event printing needs it. */
-	if (len && !(t->flags & KS_TDAT_NO_FUNCTIONS))
-		tep_parse_kallsyms(t->tep, text);
-	free(t->kallsyms);
-	t->kallsyms = text;
-	t->kallsyms_len = len;
+	/*
+	 * libtraceevent's function map costs a sscanf per line: only event printing
+	 * needs it. A profile reader maps the text from the file when it needs it
+	 * (ks_tdat_kallsyms_file): a copy of 5 MB is most of the time of a small profile.
+	 */
+	if ((t->flags & KS_TDAT_NO_FUNCTIONS) && t->owns_map && t->fd >= 0) {
+		t->kallsyms_off = (uint64_t)(c.p - t->map);
+		if (!take(&c, len))
+			return bad(err, "kallsyms cut short");
+		t->kallsyms_in_file = true;
+		t->kallsyms_len = len;
+	} else {
+		text = take_str(&c, len);
+		if (!text)
+			return bad(err, "kallsyms cut short");
+		if (len && !(t->flags & KS_TDAT_NO_FUNCTIONS))
+			tep_parse_kallsyms(t->tep, text);
+		free(t->kallsyms);
+		t->kallsyms = text;
+		t->kallsyms_len = len;
+	}
 	len = take_num(&c, 4);
 	text = take_str(&c, len);
 	if (!text)
@@ -888,20 +902,59 @@ const struct ks_tdat_info *ks_tdat_info(struct ks_tdat *t)
 	return &t->info;
 }
 
+/* The text of a kallsyms left in the file, read now. */
+static int read_kallsyms(struct ks_tdat *t)
+{
+	char *text;
+	ssize_t n;
+
+	if (!t->kallsyms_in_file)
+		return 0;
+	text = malloc(t->kallsyms_len + 1);
+	if (!text)
+		return -ENOMEM;
+	n = pread(t->fd, text, t->kallsyms_len, (off_t)t->kallsyms_off);
+	if (n < 0 || (size_t)n != t->kallsyms_len) {
+		free(text);
+		return n < 0 ? -errno : -EIO;
+	}
+	text[n] = '\0';
+	t->kallsyms = text;
+	t->kallsyms_in_file = false;
+	return 0;
+}
+
 const char *ks_tdat_kallsyms(struct ks_tdat *t, size_t *len)
 {
+	*len = 0;
+	if (read_kallsyms(t))
+		return NULL;
 	*len = t->kallsyms_len;
 	return t->kallsyms;
 }
 
 char *ks_tdat_take_kallsyms(struct ks_tdat *t, size_t *len)
 {
-	char *text = t->kallsyms;
+	char *text;
 
+	*len = 0;
+	if (read_kallsyms(t))
+		return NULL;
+	text = t->kallsyms;
 	*len = t->kallsyms_len;
 	t->kallsyms = NULL;
 	t->kallsyms_len = 0;
 	return text;
+}
+
+int ks_tdat_kallsyms_file(struct ks_tdat *t, int *fd, uint64_t *off, size_t *len)
+{
+	if (!t->kallsyms_in_file)
+		return -ENOENT;
+	*fd = t->fd;
+	*off = t->kallsyms_off;
+	*len = t->kallsyms_len;
+	return 0;
 }
 
 const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size)

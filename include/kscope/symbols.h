@@ -52,8 +52,10 @@ void ks_syms_free(struct ks_syms *s);
  * only zero addresses (kptr_restrict) loads nothing: lookups then fail.
  */
 int ks_syms_load_kallsyms(struct ks_syms *s, const char *text, size_t len);
-/* The same with @text (malloc'd, NUL at @len) taken over: freed here, even on error. */
+/* The same with @text (malloc'd, @len bytes) taken over: freed here, even on error. */
 int ks_syms_load_kallsyms_owned(struct ks_syms *s, char *text, size_t len);
+/* The same from @len bytes at @off in the file @fd, mapped, not read (the fd may close). */
+int ks_syms_load_kallsyms_file(struct ks_syms *s, int fd, uint64_t off, size_t len);
 /* -ENOENT if @addr is in no known symbol. *module: the module's name, or NULL. */
 int ks_syms_kernel(struct ks_syms *s, uint64_t addr, struct ks_sym *out, const char **module);
 /*

@@ -120,6 +120,11 @@ const struct ks_tdat_info *ks_tdat_info(struct ks_tdat *t);
 const char *ks_tdat_kallsyms(struct ks_tdat *t, size_t *len);
 /* The same, handed over to the caller (who frees it); the file then has none. */
 char *ks_tdat_take_kallsyms(struct ks_tdat *t, size_t *len);
+/*
+ * With KS_TDAT_NO_FUNCTIONS, a file's kallsyms is not read: where it is, for a
+ * caller that maps it (valid while @t is open). -ENOENT when it was read (or none).
+ */
+int ks_tdat_kallsyms_file(struct ks_tdat *t, int *fd, uint64_t *off, size_t *len);
 /* A kscope option (id >= 0x7F00) of a v6 file, or NULL. */
 const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size);
 /* Bytes of event data stored for @cpu (for progress and --stat). */
