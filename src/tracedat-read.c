@@ -959,13 +959,19 @@ int ks_tdat_kallsyms_file(struct ks_tdat *t, int *fd, uint64_t *off, size_t *len
 
 const void *ks_tdat_option(struct ks_tdat *t, uint16_t id, uint32_t *size)
 {
-	const char *p = t->kopts.data, *end = p + t->kopts.len;
+	const char *p = t->kopts.data, *end;
 	uint16_t oid;
 	uint32_t osize;
 
-	while (p && end - p >= 6) {
+	*size = 0;
+	if (!p)
+		return NULL;	/* no options: NULL + 0 is undefined */
+	end = p + t->kopts.len;
+	while (end - p >= 6) {
 		memcpy(&oid, p, 2);
 		memcpy(&osize, p + 2, 4);
+		if (osize > (size_t)(end - p) - 6)
+			break;
 		if (oid == id) {
 			*size = osize;
 			return p + 6;

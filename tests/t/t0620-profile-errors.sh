@@ -57,7 +57,13 @@ test_expect_success "files that are not profiles" '
 	printf "\027\010\104tracing6\0garbage" >bad.dat &&
 	fails 2 "kscope flame: bad.dat: " "$KSCOPE" flame -i bad.dat &&
 	fails 2 "kscope report: bad.dat: " "$KSCOPE" report --profile -i bad.dat &&
-	fails 1 "cannot open nothere.dat" "$KSCOPE" report --profile -i nothere.dat
+	fails 1 "cannot open nothere.dat" "$KSCOPE" report --profile -i nothere.dat &&
+	# found by the fuzzer: a profile whose kscope options are gone (NULL + 0 in the
+	# option lookup, which clang's UBSan reports)
+	fails 2 "no profile settings in the file" "$KSCOPE" flame \
+		-i "$SRC_DIR/tests/data/profile-no-settings.dat" &&
+	fails 2 "no profile settings in the file" "$KSCOPE" report --profile \
+		-i "$SRC_DIR/tests/data/profile-no-settings.dat"
 '
 
 test_expect_success PERF,TRACEFS,INSTANCES "a trace.dat without samples is not a profile" '
