@@ -9,7 +9,6 @@
 
 #include "kscope/cmds.h"
 #include "kscope/flamegraph.h"
-#include "kscope/intern.h"
 #include "kscope/opts.h"
 #include "kscope/pprof.h"
 #include "kscope/prof.h"
@@ -114,17 +113,13 @@ struct flame_args {
 /*
  * Samples of one stack (the reader's stack id), thread name, state and, with
  * --per-pid, process add up before folding: one fold per distinct stack, not one per
- * sample.
+ * sample. Stack ids are dense: each has a short chain of entries (one per thread
+ * name and state, nearly always just one), so no hashing.
  */
-struct flame_agg_key {
-	uint32_t stack_id;
-	int pid;
-	const char *comm;
-	uint32_t offcpu, state;
-};
-
 struct flame_agg {
-	struct ks_intern *ids;
+	uint32_t *head;			/* per stack id: its first entry + 1; 0: none */
+	size_t nhead;
+	uint32_t *next;			/* per entry: the next one of its stack id + 1 */
 	struct ks_prof_sample *smp;	/* one of each; its locs live until the reader closes */
 	uint64_t *weight;
 	size_t n, cap;
@@ -206,44 +201,65 @@ static bool sample_wanted(const struct flame_args *a, const struct ks_prof_sampl
 	return !a->ncomms || i < a->ncomms;
 }
 
+static bool agg_same(const struct flame_args *a, const struct ks_prof_sample *x,
+		     const struct ks_prof_sample *y)
+{
+	return x->comm == y->comm && x->offcpu == y->offcpu && x->state == y->state &&
+	       (!(a->fold_flags & KS_PROFFOLD_PID) || x->pid == y->pid);
+}
+
+static void agg_free(struct flame_agg *g)
+{
+	free(g->head);
+	free(g->next);
+	free(g->smp);
+	free(g->weight);
+	memset(g, 0, sizeof(*g));
+}
+
 static int agg_add(const struct flame_args *a, struct flame_agg *g,
 		   const struct ks_prof_sample *smp, uint64_t w)
 {
-	struct flame_agg_key key;
-	uint32_t id;
-	int ret;
+	uint32_t id = smp->stack_id, e;
 
-	memset(&key, 0, sizeof(key));
-	key.stack_id = smp->stack_id;
-	key.pid = a->fold_flags & KS_PROFFOLD_PID ? smp->pid : 0;
-	key.comm = smp->comm;
-	key.offcpu = smp->offcpu;
-	key.state = (unsigned char)smp->state;
-	if (!g->ids && !(g->ids = ks_intern_new()))
-		return -ENOMEM;
-	ret = ks_intern_add(g->ids, &key, sizeof(key), &id);
-	if (ret < 0)
-		return ret;
-	if (ret) {
-		if (g->n == g->cap) {
-			size_t cap = g->cap ? g->cap * 2 : 1024;
-			struct ks_prof_sample *ns = realloc(g->smp, cap * sizeof(*ns));
-			uint64_t *nw;
+	if (id >= g->nhead) {
+		size_t n = g->nhead ? g->nhead : 1024;
+		uint32_t *nh;
 
-			if (!ns)
-				return -ENOMEM;
-			g->smp = ns;
-			nw = realloc(g->weight, cap * sizeof(*nw));
-			if (!nw)
-				return -ENOMEM;
-			g->weight = nw;
-			g->cap = cap;
-		}
-		g->smp[id] = *smp;
-		g->weight[id] = 0;
-		g->n++;
+		while (n <= id)
+			n *= 2;
+		nh = realloc(g->head, n * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		memset(nh + g->nhead, 0, (n - g->nhead) * sizeof(*nh));
+		g->head = nh;
+		g->nhead = n;
 	}
-	g->weight[id] += w;
+	for (e = g->head[id]; e; e = g->next[e - 1]) {
+		if (agg_same(a, &g->smp[e - 1], smp)) {
+			g->weight[e - 1] += w;
+			return 0;
+		}
+	}
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 1024;
+		void *p;
+
+		if (!(p = realloc(g->smp, cap * sizeof(*g->smp))))
+			return -ENOMEM;
+		g->smp = p;
+		if (!(p = realloc(g->weight, cap * sizeof(*g->weight))))
+			return -ENOMEM;
+		g->weight = p;
+		if (!(p = realloc(g->next, cap * sizeof(*g->next))))
+			return -ENOMEM;
+		g->next = p;
+		g->cap = cap;
+	}
+	g->smp[g->n] = *smp;
+	g->weight[g->n] = w;
+	g->next[g->n] = g->head[id];
+	g->head[id] = (uint32_t)++g->n;
 	return 0;
 }
 
@@ -257,10 +273,7 @@ static int agg_flush(struct flame_sink *k, struct ks_err *err)
 	for (i = 0; !ret && i < g->n; i++)
 		if (g->weight[i])
 			ret = ks_proffold_add(k->fold, k->stacks, &g->smp[i], g->weight[i], err);
-	ks_intern_free(g->ids);
-	free(g->smp);
-	free(g->weight);
-	memset(g, 0, sizeof(*g));
+	agg_free(g);
 	return ret;
 }
 
@@ -444,12 +457,7 @@ static int load_recording(const struct flame_args *a, const char *path, const ch
 	if (!kept)
 		ret = ks_err_set(err, -EINVAL, "%s: no samples left after the filters", name);
 out:
-	if (k->agg.ids) {
-		ks_intern_free(k->agg.ids);
-		free(k->agg.smp);
-		free(k->agg.weight);
-		memset(&k->agg, 0, sizeof(k->agg));
-	}
+	agg_free(&k->agg);
 	free(scratch);
 	ks_prof_close(p);
 	return ret;

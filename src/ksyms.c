@@ -242,17 +242,11 @@ next:
 	return 0;
 }
 
-int ks_ksyms_from_text(struct ks_ksyms **out, char *text, size_t len)
+/* Indexes @text in @k (which owns or maps it): *out = @k, or @k is freed. */
+static int index_into(struct ks_ksyms *k, const char *text, size_t len, struct ks_ksyms **out)
 {
-	struct ks_ksyms *k = calloc(1, sizeof(*k));
 	int ret;
 
-	*out = NULL;
-	if (!k) {
-		free(text);
-		return -ENOMEM;
-	}
-	k->owned = text;
 	k->text = text;
 	k->len = len;
 	ret = index_text(k);
@@ -264,13 +258,25 @@ int ks_ksyms_from_text(struct ks_ksyms **out, char *text, size_t len)
 	return 0;
 }
 
+int ks_ksyms_from_text(struct ks_ksyms **out, char *text, size_t len)
+{
+	struct ks_ksyms *k = calloc(1, sizeof(*k));
+
+	*out = NULL;
+	if (!k) {
+		free(text);
+		return -ENOMEM;
+	}
+	k->owned = text;
+	return index_into(k, text, len, out);
+}
+
 int ks_ksyms_from_file(struct ks_ksyms **out, int fd, uint64_t off, size_t len)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t start = off & ~(uint64_t)(page > 0 ? page - 1 : 4095);
 	struct ks_ksyms *k;
 	void *map;
-	int ret;
 
 	*out = NULL;
 	if (!len)
@@ -285,15 +291,7 @@ int ks_ksyms_from_file(struct ks_ksyms **out, int fd, uint64_t off, size_t len)
 	}
 	k->map = map;
 	k->map_len = len + (off - start);
-	k->text = (const char *)map + (off - start);
-	k->len = len;
-	ret = index_text(k);
-	if (ret) {
-		ks_ksyms_free(k);
-		return ret;
-	}
-	*out = k;
-	return 0;
+	return index_into(k, (const char *)map + (off - start), len, out);
 }
 
 void ks_ksyms_free(struct ks_ksyms *k)

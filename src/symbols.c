@@ -68,7 +68,8 @@ struct dso_fsym {
 	uint64_t addr, size;
 	uint64_t maxend;		/* the highest end of the sized symbols up to here */
 	const char *name;		/* in libdwfl's string table */
-	const char *shown;		/* interned, demangled, no @VERSION; set on first use */
+	struct ks_sym_line line;	/* .func: interned, demangled, no @VERSION; NULL */
+					/* until first used */
 };
 
 struct addr_range {
@@ -105,6 +106,13 @@ struct ks_dso {
 	unsigned int nxsecs;
 	struct dso_fsym *fsyms;
 	size_t nfsyms;
+	/*
+	 * bucket[b]: the first symbol at or above fsyms[0].addr + (b << bucket_shift), so
+	 * a lookup searches a bucket's few symbols, not the whole table (cache misses).
+	 */
+	uint32_t *bucket;
+	size_t nbuckets;
+	unsigned int bucket_shift;
 	struct cu_fns *cus;
 	size_t cu_mask, ncus;
 	Dwfl *dwfl;			/* one session per binary, at its own vaddrs */
@@ -588,6 +596,31 @@ static int fsym_rank(const GElf_Sym *sym, const char *name)
  * debuginfo's, else .dynsym, plus .gnu_debugdata), sorted once: libdwfl's
  * dwfl_module_addrinfo scans every symbol on each call (130 us a lookup in libc).
  */
+/* The buckets of fsym_find, about one per 4 symbols; none (plain binary search) if no memory. */
+static void fsym_buckets(struct ks_dso *d)
+{
+	uint64_t span;
+	size_t b, i = 0;
+
+	if (d->nfsyms < 64 || d->nfsyms > UINT32_MAX)
+		return;
+	span = d->fsyms[d->nfsyms - 1].addr - d->fsyms[0].addr;
+	d->bucket_shift = 4;
+	while ((span >> d->bucket_shift) > d->nfsyms / 4)
+		d->bucket_shift++;
+	d->nbuckets = (size_t)(span >> d->bucket_shift) + 2;
+	d->bucket = malloc(d->nbuckets * sizeof(*d->bucket));
+	if (!d->bucket)
+		return;
+	for (b = 0; b < d->nbuckets; b++) {
+		uint64_t start = d->fsyms[0].addr + ((uint64_t)b << d->bucket_shift);
+
+		while (i < d->nfsyms && d->fsyms[i].addr < start)
+			i++;
+		d->bucket[b] = (uint32_t)i;
+	}
+}
+
 static int dso_index_symbols(struct ks_dso *d)
 {
 	int n = dwfl_module_getsymtab(d->mod), i;
@@ -637,6 +670,7 @@ static int dso_index_symbols(struct ks_dso *d)
 	}
 	free(keys);
 	free(t);
+	fsym_buckets(d);
 	return 0;
 out_nomem:
 	free(keys);
@@ -653,10 +687,18 @@ out_nomem:
  */
 static struct dso_fsym *fsym_find(const struct ks_dso *d, uint64_t addr)
 {
-	size_t lo = 0, hi = d->nfsyms, i;
+	size_t lo = 0, hi = d->nfsyms, i, b;
 
 	if (!hi || addr < d->fsyms[0].addr)
 		return NULL;
+	b = (addr - d->fsyms[0].addr) >> d->bucket_shift;
+	if (d->bucket && b + 1 < d->nbuckets) {
+		/* the answer is below the next bucket's first and at least the one before ours */
+		lo = d->bucket[b] ? d->bucket[b] - 1 : 0;
+		hi = d->bucket[b + 1];
+	} else if (d->bucket) {
+		lo = d->nfsyms - 1;	/* past the last bucket: above every symbol */
+	}
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -1020,8 +1062,8 @@ static const char *fsym_shown(struct ks_syms *s, struct dso_fsym *f)
 	size_t len = strcspn(f->name, "@");
 	char *bare, *readable = NULL;
 
-	if (f->shown)
-		return f->shown;
+	if (f->line.func)
+		return f->line.func;
 	if (!len)
 		len = strlen(f->name);
 	if (s->demangler && ks_demangle_wanted(f->name)) {
@@ -1029,9 +1071,9 @@ static const char *fsym_shown(struct ks_syms *s, struct dso_fsym *f)
 		readable = bare ? ks_demangle(s->demangler, bare) : NULL;
 		free(bare);
 	}
-	f->shown = readable ? intern(s, readable) : intern_n(s, f->name, len);
+	f->line.func = readable ? intern(s, readable) : intern_n(s, f->name, len);
 	free(readable);
-	return f->shown;
+	return f->line.func;
 }
 
 static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct ks_sym *out)
@@ -1091,6 +1133,27 @@ static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct
 	return 0;
 }
 
+/*
+ * The symbol table alone (no DWARF): a binary search, and a line kept in the symbol,
+ * so nothing is allocated or cached per address: cheaper than the cache, whose
+ * entries for every return address of a big program cost more than they save.
+ */
+static int dso_resolve_symbol(struct ks_syms *s, struct ks_dso *d, uint64_t off,
+			      struct ks_sym *out)
+{
+	struct dso_fsym *f;
+	uint64_t vaddr;
+
+	if (!file_to_vaddr(d, off, &vaddr) || !(f = fsym_find(d, vaddr)))
+		return -ENOENT;
+	if (!fsym_shown(s, f))
+		return -ENOMEM;
+	out->nlines = 1;
+	out->lines = &f->line;
+	out->offset = vaddr - f->addr;
+	return 0;
+}
+
 static struct cache_ent *cache_slot(struct ks_syms *s, const struct ks_dso *d, uint64_t off)
 {
 	size_t i = mix64(off ^ d->hash) & s->cache_mask;
@@ -1132,6 +1195,8 @@ int ks_syms_dso_lookup(struct ks_syms *s, struct ks_dso *d, uint64_t file_offset
 		dso_open(s, d);
 	if (d->err)
 		return d->err;
+	if (s->no_lines)
+		return dso_resolve_symbol(s, d, file_offset, out);
 	if ((s->cache_count + 1) * 2 > s->cache_mask + 1 && cache_grow(s))
 		return -ENOMEM;
 	e = cache_slot(s, d, file_offset);
@@ -1307,6 +1372,7 @@ void ks_syms_free(struct ks_syms *s)
 		free(d->segs);
 		free(d->xsecs);
 		free(d->fsyms);
+		free(d->bucket);
 		for (i = 0; d->cus && i <= d->cu_mask; i++)
 			free(d->cus[i].r);
 		free(d->cus);

@@ -167,7 +167,8 @@ static int klook(struct ks_syms *s, uint64_t addr, const char **name, uint64_t *
 	return ret;
 }
 
-static void test_kallsyms(void)
+/* The lookups of ktext, loaded into @s by @how. */
+static void kcases(struct ks_syms *s, const char *how)
 {
 	static const struct {
 		uint64_t addr;
@@ -197,19 +198,15 @@ static void test_kallsyms(void)
 		{ 0, -ENOENT, NULL, NULL, 0 },
 		{ UINT64_MAX, -ENOENT, NULL, NULL, 0 },
 	};
-	struct ks_syms *s = syms_new(NULL, false);
-	const char *name, *module, *kept;
-	struct ks_sym a, b;
+	const char *name, *module;
 	uint64_t off;
 	size_t i;
 	int ret;
 
-	ok(ks_syms_kernel(s, 0xffffffff81000000, &a, NULL) == -ENOENT, "nothing loaded: no symbol");
-	ok(!ks_syms_load_kallsyms(s, ktext, sizeof(ktext) - 1), "load a kallsyms text");
 	for (i = 0; i < KS_ARRAY_SIZE(cases); i++) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "%#llx", (unsigned long long)cases[i].addr);
+		snprintf(what, sizeof(what), "%s %#llx", how, (unsigned long long)cases[i].addr);
 		ret = klook(s, cases[i].addr, &name, &off, &module);
 		if (cases[i].ret) {
 			is_int(ret, cases[i].ret, "%s: no symbol", what);
@@ -221,6 +218,20 @@ static void test_kallsyms(void)
 		   (unsigned long long)cases[i].off, cases[i].module ? cases[i].module : "kernel",
 		   ret, name ? name : "-", (unsigned long long)off, module ? module : "kernel");
 	}
+}
+
+static void test_kallsyms(void)
+{
+	struct ks_syms *s = syms_new(NULL, false);
+	const char *name, *module, *kept;
+	char path[] = "/tmp/kscope-test-kallsyms-XXXXXX", junk[5000];
+	struct ks_sym a, b;
+	uint64_t off;
+	int fd;
+
+	ok(ks_syms_kernel(s, 0xffffffff81000000, &a, NULL) == -ENOENT, "nothing loaded: no symbol");
+	ok(!ks_syms_load_kallsyms(s, ktext, sizeof(ktext) - 1), "load a kallsyms text");
+	kcases(s, "text");
 	ks_syms_kernel(s, 0xffffffffc0001000, &a, NULL);
 	ks_syms_kernel(s, 0xffffffffc0001010, &b, NULL);
 	ok(a.lines == b.lines, "one line array per kernel symbol");
@@ -237,6 +248,20 @@ static void test_kallsyms(void)
 	ok(!ks_syms_load_kallsyms(s, "ffffffff81000000 T x", 20) &&
 	   !klook(s, 0xffffffff81000004, &name, &off, &module) && !strcmp(name, "x"),
 	   "a one-line text without newline");
+	ks_syms_free(s);
+
+	/* mapped from a file, at an offset that is not a page's: the text of a profile */
+	s = syms_new(NULL, false);
+	memset(junk, 'x', sizeof(junk));
+	fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, junk, sizeof(junk)) == sizeof(junk) &&
+	   write(fd, ktext, sizeof(ktext) - 1) == sizeof(ktext) - 1, "a file with a kallsyms");
+	ok(!ks_syms_load_kallsyms_file(s, fd, sizeof(junk), sizeof(ktext) - 1),
+	   "kallsyms mapped from it");
+	close(fd);
+	unlink(path);
+	kcases(s, "mapped");
+	ok(ks_syms_load_kallsyms_file(s, -1, 0, 10) == -EBADF, "a bad fd: -EBADF");
 	ks_syms_free(s);
 }
 
