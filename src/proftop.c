@@ -16,6 +16,11 @@ struct ks_proftop {
 	uint64_t nsamples, total;
 	char **names;			/* strings the rows point to */
 	struct ks_proftop_row *sorted;
+	/* per stack id (the reader's): the rows of its frames, found once */
+	size_t *stack_at;		/* offset in pool + 1; 0: not seen yet */
+	size_t nstack_at;
+	uint32_t *pool;
+	size_t pool_len, pool_cap;
 };
 
 struct ks_proftop *ks_proftop_new(void)
@@ -41,6 +46,8 @@ void ks_proftop_free(struct ks_proftop *t)
 	free(t->rows);
 	free(t->seen);
 	free(t->sorted);
+	free(t->stack_at);
+	free(t->pool);
 	ks_intern_free(t->keys);
 	free(t);
 }
@@ -108,15 +115,46 @@ static long row_of(struct ks_proftop *t, const struct ks_prof_loc *l)
 	return id;
 }
 
-int ks_proftop_add(struct ks_proftop *t, const struct ks_prof_sample *s, uint64_t weight)
+/* The rows of a cached stack's frames, looked up on its first sample only. */
+static int stack_rows(struct ks_proftop *t, const struct ks_prof_sample *s, const uint32_t **out)
 {
+	uint32_t id = s->stack_id;
 	unsigned int i;
 	long r;
 
+	if (id >= t->nstack_at &&
+	    ks_profout_grow(&t->stack_at, &t->nstack_at, (size_t)id + 1, sizeof(*t->stack_at)))
+		return -ENOMEM;
+	if (!t->stack_at[id]) {
+		if (ks_profout_grow(&t->pool, &t->pool_cap, t->pool_len + s->nlocs + 1,
+				    sizeof(*t->pool)))
+			return -ENOMEM;
+		for (i = 0; i < s->nlocs; i++) {
+			r = row_of(t, &s->locs[i]);
+			if (r < 0)
+				return (int)r;
+			t->pool[t->pool_len + i] = (uint32_t)r;
+		}
+		t->stack_at[id] = t->pool_len + 1;
+		t->pool_len += s->nlocs;
+	}
+	*out = t->pool + t->stack_at[id] - 1;
+	return 0;
+}
+
+int ks_proftop_add(struct ks_proftop *t, const struct ks_prof_sample *s, uint64_t weight)
+{
+	const uint32_t *rows = NULL;
+	unsigned int i;
+	long r;
+	int ret;
+
+	if (s->stack_id != KS_PROF_NO_STACK && (ret = stack_rows(t, s, &rows)))
+		return ret;
 	t->nsamples++;
 	t->total += weight;
 	for (i = 0; i < s->nlocs; i++) {
-		r = row_of(t, &s->locs[i]);
+		r = rows ? (long)rows[i] : row_of(t, &s->locs[i]);
 		if (r < 0)
 			return (int)r;
 		if (!i) {
