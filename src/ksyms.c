@@ -23,8 +23,8 @@
 
 struct ksym {
 	uint64_t addr;
-	uint32_t name;			/* offset in the text; KSYM_NO_NAME: not text, it */
-					/* only ends the symbol before it */
+	/* offset in the text; KSYM_NO_NAME: not text, it only ends the symbol before it */
+	uint32_t name;
 	uint16_t module;		/* 0: the kernel itself, else mods[module - 1] */
 	uint8_t rank;			/* among equal addresses the lowest wins */
 };
@@ -311,11 +311,6 @@ void ks_ksyms_free(struct ks_ksyms *k)
 	if (k->map)
 		munmap(k->map, k->map_len);
 	free(k);
-}
-
-int ks_ksyms_empty(const struct ks_ksyms *k)
-{
-	return !k || !k->n;
 }
 
 int ks_ksyms_lookup(struct ks_ksyms *k, uint64_t addr, struct ks_sym *out, const char **module)

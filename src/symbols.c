@@ -68,8 +68,8 @@ struct dso_fsym {
 	uint64_t addr, size;
 	uint64_t maxend;		/* the highest end of the sized symbols up to here */
 	const char *name;		/* in libdwfl's string table */
-	struct ks_sym_line line;	/* .func: interned, demangled, no @VERSION; NULL */
-					/* until first used */
+	/* what lookups return: .func interned, demangled, without @VERSION; set on first use */
+	struct ks_sym_line line;
 };
 
 struct addr_range {

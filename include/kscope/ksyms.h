@@ -22,8 +22,6 @@ int ks_ksyms_from_text(struct ks_ksyms **out, char *text, size_t len);
 int ks_ksyms_from_file(struct ks_ksyms **out, int fd, uint64_t off, size_t len);
 void ks_ksyms_free(struct ks_ksyms *k);
 
-/* Whether it has any usable symbol (a kptr_restrict text has only zero addresses). */
-int ks_ksyms_empty(const struct ks_ksyms *k);
 /*
  * The function holding @addr: one line (the function name, no file), valid until
  * ks_ksyms_free. -ENOENT if in none, -ENOMEM. *module: its module's name or NULL.

@@ -59,7 +59,7 @@ test_expect_success "files that are not profiles" '
 	fails 2 "kscope report: bad.dat: " "$KSCOPE" report --profile -i bad.dat &&
 	fails 1 "cannot open nothere.dat" "$KSCOPE" report --profile -i nothere.dat &&
 	# found by the fuzzer: a profile whose kscope options are gone (NULL + 0 in the
-	# option lookup, which clang's UBSan reports)
+	# option lookup, which the UBSan of clang reports)
 	fails 2 "no profile settings in the file" "$KSCOPE" flame \
 		-i "$SRC_DIR/tests/data/profile-no-settings.dat" &&
 	fails 2 "no profile settings in the file" "$KSCOPE" report --profile \
