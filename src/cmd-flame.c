@@ -13,6 +13,7 @@
 #include "kscope/pprof.h"
 #include "kscope/prof.h"
 #include "kscope/proffold.h"
+#include "kscope/profout.h"
 #include "kscope/speedscope.h"
 #include "kscope/stacks.h"
 #include "kscope/util.h"
@@ -222,19 +223,8 @@ static int agg_add(const struct flame_args *a, struct flame_agg *g,
 {
 	uint32_t id = smp->stack_id, e;
 
-	if (id >= g->nhead) {
-		size_t n = g->nhead ? g->nhead : 1024;
-		uint32_t *nh;
-
-		while (n <= id)
-			n *= 2;
-		nh = realloc(g->head, n * sizeof(*nh));
-		if (!nh)
-			return -ENOMEM;
-		memset(nh + g->nhead, 0, (n - g->nhead) * sizeof(*nh));
-		g->head = nh;
-		g->nhead = n;
-	}
+	if (ks_profout_grow(&g->head, &g->nhead, (size_t)id + 1, sizeof(*g->head)))
+		return -ENOMEM;
 	for (e = g->head[id]; e; e = g->next[e - 1]) {
 		if (agg_same(a, &g->smp[e - 1], smp)) {
 			g->weight[e - 1] += w;
