@@ -39,6 +39,7 @@ struct ks_ksyms {
 	size_t n;
 	char **mods;			/* module names, NUL-terminated copies */
 	size_t nmods;
+	uint64_t *lo, *hi;		/* [0]: the kernel's function range, [m]: mods[m - 1]'s */
 	struct ks_sym_line *lines;	/* lookup results, [n], filled on demand */
 };
 
@@ -161,19 +162,48 @@ static bool parse_line(const char *p, const char *le, uint64_t *addr, char *type
 	while (p < le && (*p == ' ' || *p == '\t'))
 		p++;
 	*name = p;
-	if (p == le || *p == '\r' || !*addr || strchr("aAuU", *type))
+	/* absolute and undefined symbols are no code */
+	if (p == le || *p == '\r' || !*addr || (*type | 0x20) == 'a' || (*type | 0x20) == 'u')
 		return false;
-	/* "[module]" after a blank: no symbol name has a "[" (the name's end is found on lookup) */
-	p = memchr(p, '[', le - p);
-	if (p && (p[-1] == ' ' || p[-1] == '\t')) {
-		const char *close = memchr(p, ']', le - p);
+	/*
+	 * "[module]" ends the line, after a blank: no symbol name has a "[" (the name's
+	 * end is found on lookup, so the core kernel's lines are not scanned further).
+	 */
+	if (le[-1] == '\r')
+		le--;
+	if (le > p && le[-1] == ']') {
+		const char *open = memrchr(p, '[', (size_t)(le - p));
 
-		if (close) {
-			*mod = p + 1;
-			*mod_len = (size_t)(close - p - 1);
+		if (open && (open[-1] == ' ' || open[-1] == '\t')) {
+			*mod = open + 1;
+			*mod_len = (size_t)(le - 1 - open - 1);
 		}
 	}
 	return true;
+}
+
+/* The lowest and highest function address of the kernel and of each module, once. */
+static int module_ranges(struct ks_ksyms *k)
+{
+	size_t i;
+
+	k->lo = malloc((k->nmods + 1) * sizeof(*k->lo));
+	k->hi = calloc(k->nmods + 1, sizeof(*k->hi));
+	if (!k->lo || !k->hi)
+		return -ENOMEM;
+	for (i = 0; i <= k->nmods; i++)
+		k->lo[i] = UINT64_MAX;
+	for (i = 0; i < k->n; i++) {
+		const struct ksym *s = &k->syms[i];
+
+		if (s->name == KSYM_NO_NAME)
+			continue;
+		if (s->addr < k->lo[s->module])
+			k->lo[s->module] = s->addr;
+		if (s->addr > k->hi[s->module])
+			k->hi[s->module] = s->addr;
+	}
+	return 0;
 }
 
 static int index_text(struct ks_ksyms *k)
@@ -239,7 +269,7 @@ next:
 		k->syms[j++] = k->syms[i];
 	}
 	k->n = j;
-	return 0;
+	return module_ranges(k);
 }
 
 /* Indexes @text in @k (which owns or maps it): *out = @k, or @k is freed. */
@@ -305,6 +335,8 @@ void ks_ksyms_free(struct ks_ksyms *k)
 	for (i = 0; i < k->nmods; i++)
 		free(k->mods[i]);
 	free(k->mods);
+	free(k->lo);
+	free(k->hi);
 	free(k->lines);
 	free(k->syms);
 	free(k->owned);
@@ -364,26 +396,15 @@ int ks_ksyms_range(const struct ks_ksyms *k, const char *module, uint64_t *start
 {
 	size_t i, id = 0;
 
-	*start = UINT64_MAX;
-	*end = 0;
-	for (i = 0; module && k && i < k->nmods; i++)
+	*start = *end = 0;
+	if (!k || !k->lo)
+		return -ENOENT;
+	for (i = 0; module && i < k->nmods; i++)
 		if (!strcmp(k->mods[i], module))
 			id = i + 1;
-	if (module && !id)
+	if ((module && !id) || k->lo[id] > k->hi[id])
 		return -ENOENT;
-	for (i = 0; k && i < k->n; i++) {
-		const struct ksym *s = &k->syms[i];
-
-		if (s->name == KSYM_NO_NAME || s->module != id)
-			continue;
-		if (s->addr < *start)
-			*start = s->addr;
-		if (s->addr > *end)
-			*end = s->addr;
-	}
-	if (*start > *end) {
-		*start = *end = 0;
-		return -ENOENT;
-	}
+	*start = k->lo[id];
+	*end = k->hi[id];
 	return 0;
 }

@@ -780,8 +780,12 @@ static int tdat_init(struct ks_tdat *t, const char *path, struct ks_err *err)
 	t->tep = tep_alloc();
 	if (!t->tep)
 		return ks_err_set(err, -ENOMEM, "out of memory");
-	/* The system's print plugins (sched_switch, ...) format events as trace-cmd does. */
-	t->plugins = tep_load_plugins(t->tep);
+	/*
+	 * The system's print plugins (sched_switch, ...) format events as trace-cmd does;
+	 * a reader that resolves symbols itself reads fields, not printed events.
+	 */
+	if (!(t->flags & KS_TDAT_NO_FUNCTIONS))
+		t->plugins = tep_load_plugins(t->tep);
 	err->msg[0] = '\0';
 	ret = parse_v6(t, err);
 	if (ret == -EPROTONOSUPPORT && !err->msg[0]) {

@@ -105,8 +105,9 @@ int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err);
 int ks_tdat_open_mem(const void *data, size_t size, struct ks_tdat **out, struct ks_err *err);
 
 enum {
-	/* kallsyms is kept (ks_tdat_kallsyms) but not given to libtraceevent: events that
-	 * print kernel symbols show addresses. For readers that resolve symbols themselves. */
+	/* kallsyms is kept (ks_tdat_kallsyms) but not given to libtraceevent, and no print
+	 * plugins are loaded: events that print kernel symbols show addresses, others print
+	 * from their formats. For readers that read fields and resolve symbols themselves. */
 	KS_TDAT_NO_FUNCTIONS = 1 << 0,
 };
 
