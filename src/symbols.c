@@ -4,8 +4,8 @@
  * through the ELF files under symfs with libdwfl (symbol tables, separate debuginfo)
  * and libdw (file:line, inline frames).
  *
- * Symbol table names are demangled (C++, Rust legacy) unless the options say not
- * to; DWARF's inlined function names are shown as DWARF has them.
+ * Symbol table names and DWARF linkage names are demangled (C++, Rust legacy)
+ * unless the options say not to.
  *
  * Errors of a binary (ks_syms_dso_status, and what ks_syms_dso_lookup returns for it):
  *   -ENOENT	not found under SYMFS, or not a file ("[vdso]", "//anon", ...)
@@ -1076,6 +1076,28 @@ static const char *fsym_shown(struct ks_syms *s, struct dso_fsym *f)
 	return f->line.func;
 }
 
+/*
+ * A function's name from DWARF: its linkage name demangled when it has one (C++
+ * methods and templates get their classes and namespaces, as in the symbol table),
+ * else DW_AT_name. Lines mode only, where each address is resolved once.
+ */
+static const char *die_name(struct ks_syms *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	char *readable;
+	const char *name;
+
+	if (!link)
+		link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (link && s->demangler && (readable = ks_demangle(s->demangler, link))) {
+		name = intern(s, readable);
+		free(readable);
+		return name;
+	}
+	return intern(s, dwarf_diename(die));
+}
+
 static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct ks_sym *out)
 {
 	Dwarf_Die frames[MAX_INLINE];
@@ -1110,7 +1132,7 @@ static int dso_resolve(struct ks_syms *s, struct ks_dso *d, uint64_t off, struct
 	lines[0].file = intern(s, file);
 	lines[0].line = lineno > 0 ? (unsigned int)lineno : 0;
 	for (i = 0; i < nf; i++) {
-		lines[i].func = intern(s, dwarf_diename(&frames[i]));
+		lines[i].func = die_name(s, &frames[i]);
 		if (i + 1 < nf) {
 			const char *cfile;
 

@@ -2,7 +2,8 @@
 /*
  * A C++ profiler workload for demangling: a function in a namespace, a method of a
  * class template and an operator(), busy in the proportions 50:30:20 for the given
- * seconds. None is inlined, so each is a frame of its own under main.
+ * seconds. None is inlined, so each is a frame of its own under main; the template's
+ * loop body is a method inlined into it (a frame with --inline).
  *   profload-cxx SECONDS
  */
 #include <cstdlib>
@@ -19,10 +20,16 @@ __attribute__((noinline)) void spin_ns(unsigned long n)
 }
 
 template <typename T> struct Spinner {
+	/* always inlined: with --inline it is a frame "kscope_test::Spinner<int>::step" */
+	__attribute__((always_inline)) inline void step(T i)
+	{
+		sink = sink + (unsigned long)i;
+	}
+
 	__attribute__((noinline)) T burn(T n)
 	{
 		for (T i = 0; i < n; i++)
-			sink = sink + (unsigned long)i;
+			step(i);
 		return n;
 	}
 };

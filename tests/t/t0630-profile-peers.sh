@@ -71,7 +71,7 @@ test_expect_success PERF,PERFTOOL "the same stacks as perf script shows (folded)
 
 CXX_FUNCS="kscope_test::spin_ns kscope_test::Spinner<int>::burn kscope_test::Functor::operator()"
 
-test_expect_success PERF,PERFTOOL "C++ names are demangled (no parameters, no clone suffix)" '
+test_expect_success PERF,PERFTOOL "C++ names are demangled (no parameters, no clone suffix), inlined ones too" '
 	both cxx.dat cxx.perf 5 "$PROFLOAD_CXX" 8 &&
 	"$KSCOPE" report --profile -i cxx.dat >kc.txt &&
 	cat kc.txt &&
@@ -81,6 +81,9 @@ test_expect_success PERF,PERFTOOL "C++ names are demangled (no parameters, no cl
 	"$KSCOPE" flame -i cxx.dat --format folded --user-only >kc.folded &&
 	grep -q "^profload-cxx;.*;kscope_test::Spinner<int>::burn [0-9]*$" kc.folded &&
 	grep -q "^profload-cxx;.*;kscope_test::Functor::operator() [0-9]*$" kc.folded &&
+	"$KSCOPE" flame -i cxx.dat --format folded --user-only --inline >ki.folded &&
+	grep -q ";kscope_test::Spinner<int>::burn;kscope_test::Spinner<int>::step_\[i\] [0-9]*$" \
+		ki.folded &&
 	"$KSCOPE" report --profile --no-demangle -i cxx.dat >km.txt &&
 	test -n "$(self km.txt _ZN11kscope_test7spin_nsEm)" &&
 	! grep -q "kscope_test::" km.txt &&
