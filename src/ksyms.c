@@ -41,6 +41,8 @@ struct ks_ksyms {
 	size_t nmods;
 	uint64_t *lo, *hi;		/* [0]: the kernel's function range, [m]: mods[m - 1]'s */
 	struct ks_sym_line *lines;	/* lookup results, [n], filled on demand */
+	uint32_t *filled;		/* which of them are (freeing touches only those) */
+	size_t nfilled, filled_cap;
 };
 
 /* A hex digit's value plus one; 0 for anything else. */
@@ -330,8 +332,9 @@ void ks_ksyms_free(struct ks_ksyms *k)
 
 	if (!k)
 		return;
-	for (i = 0; k->lines && i < k->n; i++)
-		free((char *)k->lines[i].func);
+	for (i = 0; i < k->nfilled; i++)
+		free((char *)k->lines[k->filled[i]].func);
+	free(k->filled);
 	for (i = 0; i < k->nmods; i++)
 		free(k->mods[i]);
 	free(k->mods);
@@ -380,9 +383,19 @@ int ks_ksyms_lookup(struct ks_ksyms *k, uint64_t addr, struct ks_sym *out, const
 		const char *name = k->text + s->name, *tend = k->text + k->len;
 		const char *nl = memchr(name, '\n', tend - name);
 
+		if (k->nfilled == k->filled_cap) {
+			size_t cap = k->filled_cap ? 2 * k->filled_cap : 256;
+			uint32_t *nf = realloc(k->filled, cap * sizeof(*nf));
+
+			if (!nf)
+				return -ENOMEM;
+			k->filled = nf;
+			k->filled_cap = cap;
+		}
 		k->lines[lo].func = strndup(name, name_end(name, nl ? nl : tend) - name);
 		if (!k->lines[lo].func)
 			return -ENOMEM;
+		k->filled[k->nfilled++] = (uint32_t)lo;
 	}
 	out->nlines = 1;
 	out->lines = &k->lines[lo];
