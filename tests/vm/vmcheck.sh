@@ -42,7 +42,7 @@ compare() {
 	else
 		failed=$((failed + 1))
 		echo "not ok $n - $desc"
-		diff "$f.tc" "$f.ks" | head -10 | sed 's/^/# /'
+		diff "$f.tc" "$f.ks" | head -10 | sed 's/^/# /' >&2
 	fi
 }
 
@@ -67,7 +67,7 @@ check() {
 	else
 		failed=$((failed + 1))
 		echo "not ok $n - $1"
-		tail -10 "$out/check.$n" | sed 's/^/# /'
+		tail -10 "$out/check.$n" | sed 's/^/# /' >&2
 	fi
 }
 p=$out/debian/profile.dat
@@ -78,7 +78,7 @@ check "host: the guest's profile symbolized with --symfs and its own kallsyms" "
 	  { echo "no main;run_cpu;spin_a stack, the heaviest are:"; sort -k2 -n "$p.folded" |
 	    tail -n 4; false; }; } &&
 	"$src/kscope" flame -i "$p" --format folded >"$p.nosymfs" 2>"$p.err" &&
-	# (profload's frames, not the stacks' roots: those are in libc, or cut short)
+	# (the frames of profload, not the roots of stacks: those are in libc, or cut short)
 	{ grep -q ";\[profload\][; ]" "$p.nosymfs" && ! grep -q "spin_a" "$p.nosymfs" &&
 	  grep -q "/bin/profload" "$p.err" ||
 	  { echo "without --symfs, profload is not [profload] frames:"; cat "$p.err";
