@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope build. `make` builds ./kscope; `make check` installs what the tests need,
 # builds and runs every test; `make demo` records and reports a few seconds of
 # scheduler events. See README.md.
@@ -59,7 +60,9 @@ LDFLAGS		+= -fsanitize=address,undefined
 endif
 
 BUILD		?= build
-LIB_SRCS	:= $(filter-out src/main.c src/cmd-%.c,$(wildcard src/*.c)) $(wildcard plugins/*.c)
+# Library layers, lowest first (docs/DESIGN.md); commands and plugins sit on top.
+LAYERS		:= base symbols kernel tracedat profile output
+LIB_SRCS	:= $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)) $(wildcard plugins/*.c)
 CMD_SRCS	:= $(wildcard src/cmd-*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS	:= $(CMD_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/main.o
@@ -68,7 +71,7 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 KSCOPE		?= kscope
 
 .PHONY: all static clean distclean deps deps-check demo check unit tcheck asan-check \
-	fuzz-check install man-check bench bench-profile vmcheck
+	fuzz-check install man-check layers-check bench bench-profile vmcheck
 .DEFAULT_GOAL := all
 
 all: $(KSCOPE)
@@ -80,13 +83,19 @@ $(BUILD)/libkscope.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard include/kscope/*.h) Makefile
+# Header dependencies from the compiler (-MMD); a header that goes away is no error (-MP).
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(KS_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KS_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
 
 $(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(BUILD)/libkscope.a
 	@mkdir -p $(dir $@)
-	$(CC) $(KS_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libkscope.a $(KS_LDLIBS)
+	$(CC) $(KS_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/libkscope.a \
+		$(KS_LDLIBS)
+
+-include $(UNIT_BINS:=.d)
 
 # A fully static binary for boards and the QEMU initramfs (no libtracecmd: v7 files
 # written by trace-cmd are read by the dynamic build).
@@ -206,6 +215,10 @@ asan-check:
 	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f $(wildcard tests/t/t*-report-*.sh) \
 		$(wildcard tests/t/t06*-profile-*.sh)
 
+# The source tree's layering, mirrored headers, file sizes and license lines.
+layers-check:
+	tests/layers/check.sh
+
 man-check: all
 	prove -f tests/t/t0900-man-pages.sh
 
@@ -218,6 +231,7 @@ vmcheck: all
 	prove -f tests/vm/vmcheck.sh
 
 check: deps-check
+	$(MAKE) layers-check
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) tcheck

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # make demo: record a few seconds of scheduler events while something runs, then show
 # the summary and the first lines of the report; then profile a workload and draw its
 # flame graph.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages kscope needs, only those missing.
 #   install-deps.sh build   compiler and -dev libraries
 #   install-deps.sh check   the above plus what the tests compare against and use

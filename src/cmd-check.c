@@ -1,11 +1,11 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* kscope check: what this kernel offers, and what kscope does with it. */
 #include <stdio.h>
 #include <string.h>
 
-#include "kscope/caps.h"
+#include "kscope/kernel/caps.h"
 #include "kscope/cmds.h"
-#include "kscope/opts.h"
+#include "kscope/base/opts.h"
 
 enum { OPT_JSON = 256 };
 

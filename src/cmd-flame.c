@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* kscope flame: a flame graph (SVG) or folded stacks from a stack profile. */
 #include <errno.h>
 #include <fnmatch.h>
@@ -8,15 +8,15 @@
 #include <unistd.h>
 
 #include "kscope/cmds.h"
-#include "kscope/flamegraph.h"
-#include "kscope/opts.h"
-#include "kscope/pprof.h"
-#include "kscope/prof.h"
-#include "kscope/proffold.h"
-#include "kscope/profout.h"
-#include "kscope/speedscope.h"
-#include "kscope/stacks.h"
-#include "kscope/util.h"
+#include "kscope/output/flamegraph.h"
+#include "kscope/base/opts.h"
+#include "kscope/output/pprof.h"
+#include "kscope/profile/prof.h"
+#include "kscope/output/proffold.h"
+#include "kscope/output/profout.h"
+#include "kscope/output/speedscope.h"
+#include "kscope/profile/stacks.h"
+#include "kscope/base/util.h"
 
 enum {
 	OPT_FORMAT = 256,

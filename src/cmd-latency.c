@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kscope latency: run a latency tracer (irqsoff, preemptoff, preemptirqsoff,
  * wakeup, wakeup_rt, wakeup_dl) at the top level, journaled, and print the worst
@@ -18,11 +18,11 @@
 
 #include <tracefs.h>
 
-#include "kscope/child.h"
+#include "kscope/kernel/child.h"
 #include "kscope/cmds.h"
-#include "kscope/opts.h"
-#include "kscope/session.h"
-#include "kscope/tracer.h"
+#include "kscope/base/opts.h"
+#include "kscope/kernel/session.h"
+#include "kscope/kernel/tracer.h"
 
 enum { OPT_THRESHOLD = 256, OPT_DURATION, OPT_FUNCTION_TRACE };
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* kscope list: events, tracers and options this kernel has. */
 #include <dirent.h>
 #include <errno.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "kscope/cmds.h"
-#include "kscope/evsel.h"
-#include "kscope/opts.h"
-#include "kscope/session.h"
+#include "kscope/kernel/evsel.h"
+#include "kscope/base/opts.h"
+#include "kscope/kernel/session.h"
 
 static const struct ks_opt list_opts[] = {
 	{ 'e', "events", NULL, "list events as system:event (optional glob operand: 'sched:*')" },

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kscope profile: sample call stacks with perf_event (no eBPF) — on-CPU with a
  * hardware or software clock, off-CPU by sampling sched:sched_switch — and store
@@ -22,14 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kscope/child.h"
+#include "kscope/kernel/child.h"
 #include "kscope/cmds.h"
-#include "kscope/evsel.h"
-#include "kscope/opts.h"
-#include "kscope/perf.h"
-#include "kscope/profrec.h"
-#include "kscope/session.h"
-#include "kscope/unwind.h"
+#include "kscope/kernel/evsel.h"
+#include "kscope/base/opts.h"
+#include "kscope/kernel/perf.h"
+#include "kscope/profile/profrec.h"
+#include "kscope/kernel/session.h"
+#include "kscope/profile/unwind.h"
 
 #define PROFILE_MAX_EVENTS	8
 #define PROFILE_DEFAULT_FREQ	99

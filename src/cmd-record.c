@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kscope record: enable events in a private instance, splice the per-CPU ring
  * buffers to disk, and write trace.dat v6.
@@ -22,15 +22,15 @@
 
 #include <tracefs.h>
 
-#include "kscope/child.h"
+#include "kscope/kernel/child.h"
 #include "kscope/cmds.h"
-#include "kscope/evsel.h"
-#include "kscope/opts.h"
-#include "kscope/recorder.h"
-#include "kscope/session.h"
-#include "kscope/tracedat.h"
-#include "kscope/tracer.h"
-#include "kscope/probe.h"
+#include "kscope/kernel/evsel.h"
+#include "kscope/base/opts.h"
+#include "kscope/kernel/recorder.h"
+#include "kscope/kernel/session.h"
+#include "kscope/tracedat/tracedat.h"
+#include "kscope/kernel/tracer.h"
+#include "kscope/kernel/probe.h"
 
 #define RECORD_DEFAULT_BUFFER_KB 4096
 

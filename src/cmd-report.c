@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* kscope report: decode a trace.dat into one line per event, or a summary (--stat). */
 #include <errno.h>
 #include <fnmatch.h>
@@ -11,12 +11,12 @@
 #include <event-parse.h>
 
 #include "kscope/cmds.h"
-#include "kscope/evprint.h"
-#include "kscope/opts.h"
-#include "kscope/prof.h"
-#include "kscope/proftop.h"
-#include "kscope/recorder.h"
-#include "kscope/tracedat.h"
+#include "kscope/output/evprint.h"
+#include "kscope/base/opts.h"
+#include "kscope/profile/prof.h"
+#include "kscope/output/proftop.h"
+#include "kscope/kernel/recorder.h"
+#include "kscope/tracedat/tracedat.h"
 
 enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, OPT_GRAPH_STATS,
        OPT_PROFILE, OPT_SORT, OPT_SYMFS, OPT_NO_DEMANGLE };

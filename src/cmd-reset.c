@@ -1,10 +1,10 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* kscope reset: undo what a killed kscope left behind, from its journal. */
 #include <stdio.h>
 
 #include "kscope/cmds.h"
-#include "kscope/opts.h"
-#include "kscope/session.h"
+#include "kscope/base/opts.h"
+#include "kscope/kernel/session.h"
 
 static const struct ks_opt reset_opts[] = {
 	{ 'q', "quiet", NULL, "print nothing unless something failed" },

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kscope stream: enable events in a private instance and print them as they
  * arrive, in trace-cmd report's layout, until Ctrl-C or --duration.
@@ -18,10 +18,10 @@
 #include <tracefs.h>
 
 #include "kscope/cmds.h"
-#include "kscope/evprint.h"
-#include "kscope/evsel.h"
-#include "kscope/opts.h"
-#include "kscope/session.h"
+#include "kscope/output/evprint.h"
+#include "kscope/kernel/evsel.h"
+#include "kscope/base/opts.h"
+#include "kscope/kernel/session.h"
 
 enum { OPT_DURATION = 256 };
 

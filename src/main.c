@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* kscope: the command table. Each command lives in src/cmd-<name>.c. */
 #include <stdio.h>
 #include <string.h>

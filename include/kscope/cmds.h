@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Entry points of the subcommands (src/cmd-<name>.c); argv[0] is the command name. */
 #ifndef KSCOPE_CMDS_H
 #define KSCOPE_CMDS_H

@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 #
 # kscope profile + flame vs perf record + perf script | stackcollapse-perf.pl |
 # flamegraph.pl, side by side in the same run, alternately, medians of RUNS.

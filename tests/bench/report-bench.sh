@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 #
 # kscope report vs trace-cmd report, side by side on the same trace.dat: a kscope
 # recording of raw_syscalls + sched while a getppid() loop runs (>= 2M events).

@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 #
 # Recorder comparison on a real kernel (Debian's, in QEMU/TCG): function_graph of a
 # busy getppid() loop (4 s, the recorded command) with `kscope record` and with

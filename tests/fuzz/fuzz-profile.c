@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target for the profile reader (src/prof.c on top of the trace.dat
  * reader): the kscope:* event formats and records, the profile settings option,
@@ -15,11 +15,11 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "kscope/pprof.h"
-#include "kscope/prof.h"
-#include "kscope/proffold.h"
-#include "kscope/proftop.h"
-#include "kscope/stacks.h"
+#include "kscope/output/pprof.h"
+#include "kscope/profile/prof.h"
+#include "kscope/output/proffold.h"
+#include "kscope/output/proftop.h"
+#include "kscope/profile/stacks.h"
 
 /* Bounds the work on one input. */
 #define MAX_SAMPLES 5000

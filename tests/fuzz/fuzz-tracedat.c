@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target for kscope's trace.dat v6 reader: the header, the event formats
  * (parsed by libtraceevent), the options, the flyrecord CPU table and the per-CPU
@@ -17,9 +17,9 @@
 
 #include <event-parse.h>
 
-#include "kscope/evprint.h"
-#include "kscope/tracedat.h"
-#include "kscope/util.h"
+#include "kscope/output/evprint.h"
+#include "kscope/tracedat/tracedat.h"
+#include "kscope/base/util.h"
 
 /* Bounds the work on one input: a record count past this adds nothing. */
 #define MAX_RECORDS 20000

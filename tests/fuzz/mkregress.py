@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 """mkregress.py SEED OUTDIR: write the regression seeds (regress-*.dat) for fuzz-tracedat.
 
 Each is a crash or hang that fuzzing found in the trace.dat reader (or, through it,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 """mkseed.py IN OUT [options]: shrink a trace.dat v6 into a small fuzzer seed.
 
 Parses the v6 layout (as src/tracedat-write.c writes it and trace-cmd convert

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Build and run the libFuzzer targets (clang with -fsanitize=fuzzer,address,undefined).
 #
 #   tests/fuzz/run.sh build        build every target into build-fuzz/
@@ -30,13 +31,13 @@ use_target() {
 	case $NAME in
 	tracedat)
 		SEEDS=$FUZZ_DIR/seeds
-		SOURCES="src/tracedat-read.c src/evprint.c src/util.c"
+		SOURCES="src/tracedat/tracedat-read.c src/output/evprint.c src/base/util.c"
 		PKGS="libtraceevent libtracefs"
 		;;
 	profile)
 		SEEDS=$FUZZ_DIR/seeds-profile
-		SOURCES="src/prof.c src/proffold.c src/proftop.c src/pprof.c src/stacks.c
-			 src/tracedat-read.c"
+		SOURCES="src/profile/prof.c src/output/proffold.c src/output/proftop.c
+			 src/output/pprof.c src/profile/stacks.c src/tracedat/tracedat-read.c"
 		PKGS="libtraceevent libtracefs libdw libelf zlib"
 		;;
 	*)
@@ -83,8 +84,8 @@ find_cc() {
 	return 1
 }
 
-# SOURCES plus src/NAME.c for every "kscope/NAME.h" they include, transitively
-# (evprint.c's helpers come and go; kscope's modules are one header, one file).
+# SOURCES plus src/LAYER/NAME.c and src/LAYER/NAME-*.c for every "kscope/LAYER/NAME.h"
+# they include, transitively (headers mirror src/: a module is one header and its files).
 module_sources() {
 	local todo="$SOURCES" seen="" f h m
 
@@ -95,10 +96,11 @@ module_sources() {
 		todo="$*"
 		case " $seen " in *" $f "*) continue ;; esac
 		seen="$seen $f"
-		for h in $(sed -n 's|^#include "kscope/\([a-z0-9_-]*\)\.h".*|\1|p' "$SRC_DIR/$f"); do
+		for h in $(sed -n 's|^#include "kscope/\([a-z0-9/_-]*\)\.h".*|\1|p' "$SRC_DIR/$f"); do
 			todo="$todo include/kscope/$h.h"
-			m=src/$h.c
-			[ -f "$SRC_DIR/$m" ] && todo="$todo $m"
+			for m in "$SRC_DIR/src/$h.c" "$SRC_DIR/src/$h"-*.c; do
+				[ -f "$m" ] && todo="$todo ${m#$SRC_DIR/}"
+			done
 		done
 	done
 	for f in $seen; do

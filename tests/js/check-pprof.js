@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-only
 // Decode a gzipped pprof profile with the independent `pprof-format` package, check
 // that every reference resolves, and print a JSON summary (one key a line) for the
 // tests to compare: value types, totals, samples as "leaf;...;root" function names

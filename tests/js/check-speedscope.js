@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-only
 // Validate a speedscope JSON file against speedscope's own schema (the
 // file-format-schema.json shipped in the `speedscope` npm package, the file
 // https://www.speedscope.app/file-format-schema.json serves), check what the schema

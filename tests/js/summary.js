@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Print a summary object as JSON with one top-level key a line, and long arrays one
 // element a line: valid JSON that tests can diff and grep.
 'use strict';

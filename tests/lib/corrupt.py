@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """corrupt.py IN OUT SEED: overwrite 200 random bytes (half of them in the last 64 KiB)."""
 import random
 import sys

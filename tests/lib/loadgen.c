@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Test and benchmark workload: "loadgen syscalls SECS" calls getppid() in a loop
  * and prints how many; "loadgen sleep N MS" sleeps N times for MS milliseconds.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * A C++ profiler workload for demangling: a function in a namespace, a method of a
  * class template and an operator(), busy in the proportions 50:30:20 for the given

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Workloads with known stacks for the profiler tests, built with and without frame
  * pointers (tests/t/t06*-profile-*.sh).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Test tool: resolved samples from a text description, written by the pprof and
  * speedscope writers (until `kscope profile` drives them). Input, one item a line:
@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kscope/intern.h"
-#include "kscope/pprof.h"
-#include "kscope/prof.h"
-#include "kscope/profout.h"
-#include "kscope/speedscope.h"
+#include "kscope/base/intern.h"
+#include "kscope/output/pprof.h"
+#include "kscope/profile/prof.h"
+#include "kscope/output/profout.h"
+#include "kscope/output/speedscope.h"
 
 #define MAX_WORDS 64
 

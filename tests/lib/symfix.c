@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fixture for tests/unit/test-symbols.c: functions with known names (one static),
  * and an always_inline function inlined into another. Built with -g -O2, then

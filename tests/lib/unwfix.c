@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * DWARF unwinding fixture: main -> level1 -> level2 -> level3, spinning in level3.
  * Built with -O2 -g -fomit-frame-pointer, so only CFI recovers the chain. Writes

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* uprobe test target: "uprobe-target N" calls ks_target_add(i, 2*i) N times, mallocs N blocks. */
 #include <stdio.h>
 #include <stdlib.h>

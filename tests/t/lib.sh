@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shell TAP library for kscope's tests against the running kernel (sourced by tNNNN-*.sh).
 #   test_expect_success [PREREQ,...] "description" 'commands'
 #   test_done
@@ -12,6 +13,9 @@ SRC_DIR=$(cd "$TEST_DIR/../.." && pwd)
 KSCOPE=${KSCOPE_BIN:-$SRC_DIR/kscope}
 LOADGEN=${LOADGEN_BIN:-$SRC_DIR/build/tests/loadgen}
 TRACEFS=/sys/kernel/tracing
+# On a fresh machine tracefs may not be mounted yet: mount it before the first snapshot
+# of the tracing state, or the first kscope command (which mounts it) looks like a change.
+[ -f $TRACEFS/trace ] || [ "$(id -u)" != 0 ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
 [ -f $TRACEFS/trace ] || TRACEFS=/sys/kernel/debug/tracing
 test_count=0
 test_failed=0

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope check and the command line shell: help, errors, JSON.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope list: events, tracers, options.
 . "$(dirname "$0")/lib.sh"
 

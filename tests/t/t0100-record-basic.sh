@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope record: what goes into trace.dat, checked with trace-cmd report and kscope report.
 . "$(dirname "$0")/lib.sh"
 

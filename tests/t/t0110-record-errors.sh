@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope record with bad input: one clear line, non-zero exit, nothing left configured.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Killing kscope record mid-capture: SIGINT/SIGTERM clean up and keep a readable file;
 # after SIGKILL, kscope reset removes what it left and nothing else.
 . "$(dirname "$0")/lib.sh"

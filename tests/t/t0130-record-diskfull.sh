@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Disk full mid-record: kscope stops, says so, and the file stays readable up to the
 # last complete page.
 . "$(dirname "$0")/lib.sh"

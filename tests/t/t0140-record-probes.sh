@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Probes: uprobes by symbol (PIE, non-PIE, libc), return probes, errors, cleanup.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Tracers on this machine's kernel: where function tracing or the latency tracers are
 # missing or forbidden, kscope says exactly that, suggests what works, and leaves
 # nothing configured. (They are exercised for real in tests/vm.)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope report reads trace.dat files written by trace-cmd (v7 default, and v6) and
 # prints what trace-cmd report prints.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope report filters and --stat, checked against the unfiltered output.
 # The comm column is left out of comparisons: libtraceevent learns comms from the
 # sched_switch events it prints (as trace-cmd does), so a filtered report may name a

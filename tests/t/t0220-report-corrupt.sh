@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope report on truncated, corrupted and foreign files: one line, non-zero exit,
 # never a crash (exit status below 128).
 . "$(dirname "$0")/lib.sh"

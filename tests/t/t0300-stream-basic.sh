@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope stream: live events in report's layout; nothing left behind.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope flame: folded stacks in; folded stacks, or an interactive SVG flame graph, out.
 # Golden folded output, the SVG's structure (XML, frames, widths, order, colours),
 # differential graphs with known counts, errors, and the graph's script in headless

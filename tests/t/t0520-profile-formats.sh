@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # pprof and speedscope output, decoded by independent tools: the pprof file by the
 # npm `pprof-format` package, the speedscope file validated against speedscope's own
 # schema (from the npm `speedscope` package) by ajv. Samples come from a fixed text
@@ -16,7 +17,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 # Built by `make tcheck`; (re)built here when missing or older than the writers.
 if [ -z "${PROFWRITE_BIN:-}" ]; then
-	for f in tests/lib/profwrite.c src/pprof.c src/speedscope.c src/profout.c; do
+	for f in tests/lib/profwrite.c src/output/pprof.c src/output/speedscope.c src/output/profout.c; do
 		if [ ! -x "$PROFWRITE" ] || [ "$PROFWRITE" -ot "$SRC_DIR/$f" ]; then
 			make -s -C "$SRC_DIR" build/tests/profwrite >&2 || exit 1
 			break

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope profile: on-CPU sampling of a workload with known shares (tests/lib/profload.c),
 # frame-pointer and DWARF call graphs, -p and -a targets, the file as trace-cmd sees
 # it, file:line, --symfs, binaries without symbols, report --profile.

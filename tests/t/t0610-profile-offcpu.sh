@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope profile --off-cpu: blocked stacks from sched:sched_switch samples, weighted by
 # the time off CPU. The workload (tests/lib/profload.c offcpu) sleeps 10 ms in
 # nanosleep and blocks 30 ms on a pipe each round: the weights must be 1:3.

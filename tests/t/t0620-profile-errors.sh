@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Bad input to kscope profile, flame and report --profile: one clear line, exit 2 (or 1
 # for runtime failures), no crash, no output file, nothing left behind.
 . "$(dirname "$0")/lib.sh"

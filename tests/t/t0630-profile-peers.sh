@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # kscope profile next to its peers on the same workload: the hot functions' shares
 # against perf's, and the pprof / speedscope files of a real profile read by
 # independent decoders (tests/js: the npm pprof-format package, ajv with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Profiles read the same way every time: two small recordings kept in the tree (the
 # fuzzer's seeds: an on-CPU profile with frame-pointer stacks, an off-CPU one) give
 # exactly the folded stacks and the top table stored next to them. The binaries are

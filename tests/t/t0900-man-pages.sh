@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Every command has a man page that renders cleanly and documents every option its
 # --help lists (the help comes from the option table, so this keeps the two in step).
 # The commands come from `kscope --help`, so a new command needs a page to pass.

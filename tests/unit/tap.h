@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* A tiny TAP producer for the C unit tests (run by prove). */
 #ifndef KSCOPE_TAP_H
 #define KSCOPE_TAP_H

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests: demangled names as perf report shows them (no parameters, no clone
  * suffixes), the cut at the parameters with template arguments, operators and
@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "kscope/demangle.h"
+#include "kscope/symbols/demangle.h"
 #include "tap.h"
 
 static void check(struct ks_demangler *d, const char *mangled, const char *want)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests: compiled event formats (evfast.c) print exactly what libtraceevent's
  * tep_print_event(..., "%s", TEP_PRINT_INFO) prints, on hand-written formats and
@@ -10,8 +10,8 @@
 
 #include <event-parse.h>
 
-#include "kscope/evfast.h"
-#include "kscope/util.h"
+#include "kscope/tracedat/evfast.h"
+#include "kscope/base/util.h"
 #include "tap.h"
 
 #define COMMON								\

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests: the radix sort of (key, tie) pairs against qsort on random inputs of
  * several widths (few distinct keys, kernel-like addresses, full 64-bit values),
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kscope/keysort.h"
+#include "kscope/base/keysort.h"
 #include "tap.h"
 
 static int cmp(const void *a, const void *b)

@@ -1,8 +1,8 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: option parsing and --help generated from one table. */
 #include <stdlib.h>
 
-#include "kscope/opts.h"
+#include "kscope/base/opts.h"
 #include "tap.h"
 
 enum { OPT_LONG_ONLY = 256 };

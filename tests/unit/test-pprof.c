@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests: the pprof and speedscope writers (and the interning table and UTF-8
  * checks under them). Samples are built by hand: several mappings (one of them twice
@@ -13,10 +13,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "kscope/intern.h"
-#include "kscope/pprof.h"
-#include "kscope/profout.h"
-#include "kscope/speedscope.h"
+#include "kscope/base/intern.h"
+#include "kscope/output/pprof.h"
+#include "kscope/output/profout.h"
+#include "kscope/output/speedscope.h"
 #include "tap.h"
 
 /* The fixture. */

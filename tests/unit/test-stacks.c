@@ -1,11 +1,11 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: stack profiles (folded parsing, filters, reverse, diff, folded output). */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "kscope/stacks.h"
-#include "kscope/util.h"
+#include "kscope/profile/stacks.h"
+#include "kscope/base/util.h"
 #include "tap.h"
 
 static struct ks_stacks *parse(const char *text, struct ks_folded_report *rep)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests: symbols. kallsyms parsing and lookups; the symfix fixture (built by
  * the Makefile next to this binary) with DWARF, with debuginfo found by build-id and
@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kscope/elfsym.h"
-#include "kscope/symbols.h"
-#include "kscope/util.h"
+#include "kscope/symbols/elfsym.h"
+#include "kscope/symbols/symbols.h"
+#include "kscope/base/util.h"
 #include "tap.h"
 
 /* The directory of this binary: the fixtures are there. */

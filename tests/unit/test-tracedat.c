@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit test: trace.dat v6 written by ks_tdat_writer from a fake tracefs tree and
  * hand-made ring-buffer pages, read back by ks_tdat_* and printed by ks_printer.
@@ -11,10 +11,10 @@
 
 #include <event-parse.h>
 
-#include "kscope/evprint.h"
-#include "kscope/evsel.h"
-#include "kscope/tracedat.h"
-#include "kscope/util.h"
+#include "kscope/output/evprint.h"
+#include "kscope/kernel/evsel.h"
+#include "kscope/tracedat/tracedat.h"
+#include "kscope/base/util.h"
 #include "tap.h"
 
 #define PAGE 4096

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests: DWARF unwinding of perf user-stack samples. The fixture (unwfix, built
  * next to this test without frame pointers) spins in main -> level1 -> level2 ->
@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kscope/unwind.h"
-#include "kscope/util.h"
+#include "kscope/profile/unwind.h"
+#include "kscope/base/util.h"
 #include "tap.h"
 
 #define MAX_FRAMES	64

@@ -1,11 +1,11 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: string, number and buffer helpers; cpustats parsing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "kscope/recorder.h"
-#include "kscope/util.h"
+#include "kscope/kernel/recorder.h"
+#include "kscope/base/util.h"
 #include "tap.h"
 
 static void test_duration(void)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # build-latency-kernel.sh OUT: build a small x86_64 Linux 6.1 from Debian's
 # linux-source-6.1 with the latency tracers (irqsoff, preemptoff, wakeup*), the
 # function tracers, kprobe/uprobe events and no BTF, and copy its bzImage to OUT.

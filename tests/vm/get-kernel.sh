@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # get-kernel.sh FLAVOUR DIR: put a bootable kernel for the VM tests at DIR/vmlinuz.
 #   debian     Debian's current linux-image-*-amd64 (function, function_graph, kprobes, uprobes)
 #   debian-rt  Debian's linux-image-*-rt-amd64 (adds wakeup*, hwlat, osnoise, timerlat)

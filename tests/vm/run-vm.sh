@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # run-vm.sh FLAVOUR TEST[,TEST...]: boot a kernel (see get-kernel.sh) under QEMU/TCG with
 # an initramfs of busybox + kscope-static + the guest tests, run the tests inside and
 # print their TAP (one plan for all). Files the guest exports land in

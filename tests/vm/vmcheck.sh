@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # make vmcheck: the guest tests on real kernels under QEMU/TCG, then host-side checks
 # of the files the guests exported (trace-cmd report must print what kscope prints).
 # TAP for prove. Kernels: Debian's generic and PREEMPT_RT (apt-get download), and the

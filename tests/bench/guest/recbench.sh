@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Inside the VM: record function_graph of a busy workload for a fixed time with kscope
 # and with trace-cmd, same settings; print one result line per tool for the host.
 . /tests/lib.sh

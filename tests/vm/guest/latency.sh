@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Latency tracers on the custom 6.1 kernel (irqsoff, preemptoff; no BTF). Load from
 # user space: reading /proc/kallsyms holds locks with preemption off for a while.
 . /tests/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # TAP helpers for tests inside the VM (busybox sh). Same shape as tests/t/lib.sh.
 KSCOPE=/bin/kscope
 LOADGEN=/bin/loadgen

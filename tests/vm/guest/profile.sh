@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Profiling on a real distribution kernel: sampled in the guest (no PMU under TCG:
 # cpu-clock), checked here, and exported so that the host symbolizes the files with
 # the guest's binaries (--symfs) and the guest's kallsyms (stored in the file).

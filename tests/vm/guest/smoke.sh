@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Smoke test: kscope runs on this kernel, records and reports.
 . /tests/lib.sh
 

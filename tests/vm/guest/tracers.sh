@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Tracers and probes on a Debian generic kernel: function, function_graph, kprobes,
 # uprobes. Files go back to the host for trace-cmd report.
 . /tests/lib.sh

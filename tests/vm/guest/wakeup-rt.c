@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * "wakeup-rt N US": become SCHED_FIFO 50 (busybox has no chrt) and sleep N times
  * for US microseconds, so the wakeup_rt tracer has real-time wakeups to measure.

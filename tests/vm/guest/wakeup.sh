@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Wakeup latency tracers on Debian's PREEMPT_RT kernel, and the journal of the top level
 # when kscope is interrupted or killed.
 . /tests/lib.sh
