@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* kscope check: what this kernel offers, and what kscope does with it. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,41 +120,30 @@ static int build_lines(const struct ks_caps *c, struct check_line *lines)
 	return n;
 }
 
+static int check_opt(void *ctx, int key, const char *arg)
+{
+	if (key != OPT_JSON)
+		return -EINVAL;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int ks_cmd_check(int argc, char **argv)
 {
 	struct check_line lines[40];
-	struct ks_opts_state st;
 	struct ks_caps caps;
-	struct ks_err err;
-	int json = 0, c, n, i;
+	struct ks_err err = { 0 };
+	bool json = false;
+	int n, i, ret, operands;
 
-	ks_opts_init(&st, &check_help, argc, argv);
-	while ((c = ks_opts_next(&st)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			ks_opts_help(stdout, &check_help);
-			ks_opts_free(&st);
-			return KS_EXIT_OK;
-		default:
-			fprintf(stderr, "kscope check: %s (see --help)\n", st.bad);
-			ks_opts_free(&st);
-			return KS_EXIT_USAGE;
-		}
-	}
-	if (ks_opts_index(&st) < argc) {
-		fprintf(stderr, "kscope check: unexpected argument '%s'\n", argv[ks_opts_index(&st)]);
-		ks_opts_free(&st);
-		return KS_EXIT_USAGE;
-	}
-	ks_opts_free(&st);
-
-	if (ks_caps_probe(&caps, &err)) {
-		fprintf(stderr, "kscope check: %s\n", err.msg);
-		return KS_EXIT_FAIL;
-	}
+	ret = ks_opts_parse(&check_help, argc, argv, check_opt, &json, &operands, &err);
+	if (ret > 0)
+		return KS_EXIT_OK;
+	if (!ret && operands < argc)
+		ret = ks_err_set(&err, -EINVAL, "unexpected argument '%s'", argv[operands]);
+	ret = ret ?: ks_caps_probe(&caps, &err);
+	if (ret)
+		return ks_cmd_fail("check", ret, &err);
 	n = build_lines(&caps, lines);
 	if (json) {
 		printf("{");
@@ -170,5 +161,5 @@ int ks_cmd_check(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			printf("%-21s %-9s %s\n", lines[i].key, lines[i].state, lines[i].detail);
 	}
-	return KS_EXIT_OK;
+	return ks_cmd_flush("check");
 }

@@ -7,20 +7,14 @@
  * parse -> setup (journaled top level) -> run (watch tracing_max_latency) -> report -> cleanup
  */
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
-#include <tracefs.h>
-
-#include "kscope/kernel/child.h"
-#include "kscope/cmds.h"
 #include "kscope/base/opts.h"
+#include "kscope/base/parse.h"
+#include "kscope/cmds.h"
+#include "kscope/kernel/lattrace.h"
+#include "kscope/kernel/run.h"
 #include "kscope/kernel/session.h"
 #include "kscope/kernel/tracer.h"
 
@@ -48,15 +42,6 @@ static const struct ks_cmd_help latency_help = {
 	.operands_anywhere = 1,
 };
 
-struct lat_hit {
-	unsigned long long us;
-	int cpu;
-	char task[64];
-	char started[128];
-	char ended[128];
-	char *body;		/* the trace lines after the header */
-};
-
 struct latency_ctx {
 	const char *tracer;
 	long long threshold;
@@ -65,91 +50,44 @@ struct latency_ctx {
 	bool quiet;
 	char **cmd;
 	struct ks_session *sess;
-	struct ks_child child;
-	sigset_t old_mask;
-	int sig_fd;
-	int ino_fd;
-	struct lat_hit worst;
-	unsigned long long last_us;
-	char last_head[256];
+	struct ks_run run;
+	struct ks_lat *lat;
+	struct ks_lat_hit worst;
 	int hits;
 	struct ks_err err;
 };
 
-static void hit_free(struct lat_hit *h)
+static int latency_opt(void *ctx, int key, const char *arg)
 {
-	free(h->body);
-	memset(h, 0, sizeof(*h));
-}
+	struct latency_ctx *c = ctx;
+	int v;
 
-/* Pull the header lines of a latency tracer's `trace` file apart. */
-static int parse_trace(char *text, struct lat_hit *h, char *head, size_t head_size)
-{
-	char *line, *save = NULL, *body_start = NULL, *p;
-	struct ks_buf body = { 0 };
-
-	memset(h, 0, sizeof(*h));
-	h->cpu = -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] != '#') {
-			if (!body_start)
-				body_start = line;
-			ks_buf_addf(&body, "%s\n", line);
-			continue;
-		}
-		if ((p = strstr(line, "# latency: "))) {
-			h->us = strtoull(p + 11, NULL, 10);
-			if ((p = strstr(line, "CPU#")))
-				h->cpu = atoi(p + 4);
-			snprintf(head, head_size, "%s", line);
-		} else if ((p = strstr(line, "| task: "))) {
-			snprintf(h->task, sizeof(h->task), "%.*s", (int)strcspn(p + 8, " "), p + 8);
-		} else if ((p = strstr(line, "=> started at: "))) {
-			snprintf(h->started, sizeof(h->started), "%s", ks_strip(p + 15));
-		} else if ((p = strstr(line, "=> ended at:"))) {
-			snprintf(h->ended, sizeof(h->ended), "%s", ks_strip(p + 12));
-		}
+	switch (key) {
+	case OPT_THRESHOLD:
+		if (ks_parse_int_range(arg, 0, 1 << 30, &v))
+			return ks_err_set(&c->err, -EINVAL, "bad --threshold '%s' (microseconds)", arg);
+		c->threshold = v;
+		return 0;
+	case OPT_DURATION:
+		if (ks_parse_duration(arg, &c->duration) || c->duration <= 0)
+			return ks_err_set(&c->err, -EINVAL, "bad duration '%s'", arg);
+		return 0;
+	case OPT_FUNCTION_TRACE:
+		c->function_trace = true;
+		return 0;
+	case 'q':
+		c->quiet = true;
+		return 0;
 	}
-	h->body = body.data;
-	return h->us || body_start ? 0 : -ENODATA;
+	return -EINVAL;
 }
 
 static int latency_parse(struct latency_ctx *c, int argc, char **argv)
 {
-	struct ks_opts_state st;
-	int opt, ret = 0, i, v;
+	int ret, i;
 
 	c->threshold = -1;
-	ks_opts_init(&st, &latency_help, argc, argv);
-	while (!ret && (opt = ks_opts_next(&st)) != -1) {
-		switch (opt) {
-		case OPT_THRESHOLD:
-			if (ks_parse_int(st.optarg, &v) || v < 0)
-				ret = ks_err_set(&c->err, -EINVAL, "bad --threshold '%s' (microseconds)",
-						 st.optarg);
-			else
-				c->threshold = v;
-			break;
-		case OPT_DURATION:
-			if (ks_parse_duration(st.optarg, &c->duration) || c->duration <= 0)
-				ret = ks_err_set(&c->err, -EINVAL, "bad duration '%s'", st.optarg);
-			break;
-		case OPT_FUNCTION_TRACE:
-			c->function_trace = true;
-			break;
-		case 'q':
-			c->quiet = true;
-			break;
-		case 'h':
-			ks_opts_help(stdout, &latency_help);
-			ks_opts_free(&st);
-			return 1;
-		default:
-			ret = ks_err_set(&c->err, -EINVAL, "%s (see --help)", st.bad);
-		}
-	}
-	i = ks_opts_index(&st);
-	ks_opts_free(&st);
+	ret = ks_opts_parse(&latency_help, argc, argv, latency_opt, c, &i, &c->err);
 	if (ret)
 		return ret;
 	if (i >= argc)
@@ -164,45 +102,26 @@ static int latency_parse(struct latency_ctx *c, int argc, char **argv)
 		i++;
 	if (i < argc)
 		c->cmd = argv + i;
-	if (c->cmd && ks_child_check(c->cmd, &c->err))
-		return -EINVAL;
-	return 0;
+	return c->cmd ? ks_child_check(c->cmd, &c->err) : 0;
 }
 
 static int latency_setup(struct latency_ctx *c)
 {
 	struct ks_tracer_opts o = { .name = c->tracer, .function_trace = c->function_trace,
 				    .thresh_us = c->threshold >= 0 ? c->threshold : 0 };
-	char path[4200];
 	int ret;
 
-	c->sig_fd = ks_child_signalfd(&c->old_mask);
-	if (c->sig_fd < 0)
-		return ks_err_set(&c->err, c->sig_fd, "signalfd: %s", strerror(-c->sig_fd));
-	if (c->cmd) {
-		ret = ks_child_fork(&c->child, c->cmd, &c->old_mask, &c->err);
-		if (ret)
-			return ret;
-	}
-	ret = ks_session_open_top(&c->sess, "latency", &c->err);
+	ret = ks_run_init(&c->run, c->cmd, false, &c->err) ?:
+	      ks_session_open_top(&c->sess, "latency", &c->err) ?:
+	      ks_session_write(c->sess, "tracing_on", "0", &c->err) ?:
+	      ks_tracer_apply(c->sess, &o, &c->err);
 	if (ret)
 		return ret;
-	ret = ks_session_write(c->sess, "tracing_on", "0", &c->err);
-	if (!ret)
-		ret = ks_tracer_apply(c->sess, &o, &c->err);
-	if (ret)
-		return ret;
-	/* The kernel signals a new maximum with an inotify event on tracing_max_latency. */
-	snprintf(path, sizeof(path), "%s/tracing_max_latency", ks_session_dir(c->sess));
-	c->ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (c->ino_fd >= 0 && inotify_add_watch(c->ino_fd, path, IN_MODIFY) < 0) {
-		close(c->ino_fd);
-		c->ino_fd = -1;
-	}
-	return 0;
+	ret = ks_lat_open(&c->lat, c->sess, c->threshold >= 0);
+	return ret ? ks_err_set(&c->err, ret, "out of memory") : 0;
 }
 
-static void print_hit(const struct lat_hit *h, const char *tracer)
+static void print_hit(const struct ks_lat_hit *h, const char *tracer)
 {
 	printf("latency: %llu us  %s  cpu %d  task %s  started at %s  ended at %s\n", h->us, tracer,
 	       h->cpu, h->task[0] ? h->task : "-", h->started[0] ? h->started : "-",
@@ -210,89 +129,40 @@ static void print_hit(const struct lat_hit *h, const char *tracer)
 	fflush(stdout);
 }
 
-/* A new maximum (or, with a threshold, a new latency over it): read the kernel's trace. */
+/* A new maximum (or, with a threshold, a new latency over it). */
 static void latency_check(struct latency_ctx *c)
 {
-	char *val = tracefs_instance_file_read(NULL, "tracing_max_latency", NULL), *text;
-	char head[256] = "";
-	struct lat_hit h;
-	unsigned long long us = val ? strtoull(val, NULL, 10) : 0;
+	struct ks_lat_hit h;
 
-	free(val);
-	if (!us || (us == c->last_us && c->threshold < 0))
+	if (ks_lat_poll(c->lat, &h) <= 0)
 		return;
-	text = tracefs_instance_file_read(NULL, "trace", NULL);
-	if (!text)
-		return;
-	if (!parse_trace(text, &h, head, sizeof(head)) && strcmp(head, c->last_head)) {
-		snprintf(c->last_head, sizeof(c->last_head), "%s", head);
-		c->last_us = us;
-		if (c->threshold >= 0) {
-			c->hits++;
-			print_hit(&h, c->tracer);
-		}
-		if (h.us >= c->worst.us) {
-			hit_free(&c->worst);
-			c->worst = h;
-		} else {
-			hit_free(&h);
-		}
-	} else {
-		hit_free(&h);
+	if (c->threshold >= 0) {
+		c->hits++;
+		print_hit(&h, c->tracer);
 	}
-	free(text);
+	if (h.us >= c->worst.us) {
+		ks_lat_hit_free(&c->worst);
+		c->worst = h;
+	} else {
+		ks_lat_hit_free(&h);
+	}
 }
 
 static int latency_run(struct latency_ctx *c)
 {
-	uint64_t deadline = 0;
+	struct pollfd pfd = { .fd = ks_lat_fd(c->lat), .events = POLLIN };
 	int ret;
 
-	ret = ks_session_write(c->sess, "tracing_on", "1", &c->err);
+	ret = ks_session_write(c->sess, "tracing_on", "1", &c->err) ?:
+	      ks_run_start(&c->run, c->duration, &c->err);
 	if (ret)
 		return ret;
-	if (c->duration > 0)
-		deadline = ks_now_ns() + (uint64_t)(c->duration * 1e9);
-	ret = ks_child_start(&c->child);
-	if (ret)
-		return ks_err_set(&c->err, ret, "cannot start the command: %s", strerror(-ret));
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = c->sig_fd, .events = POLLIN },
-			{ .fd = c->ino_fd, .events = POLLIN },
-		};
-		struct signalfd_siginfo si;
-		char evbuf[4096];
-		int timeout = c->ino_fd >= 0 ? 1000 : 50;
-		uint64_t now = ks_now_ns();
-
-		if (deadline) {
-			if (now >= deadline)
-				break;
-			if ((deadline - now) / 1000000 < (uint64_t)timeout)
-				timeout = (int)((deadline - now) / 1000000) + 1;
-		}
-		if (poll(pfd, c->ino_fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
-			return ks_err_set(&c->err, -errno, "poll: %s", strerror(errno));
-		if (pfd[0].revents && read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD)
-				break;
-			if (ks_child_reap(&c->child)) {
-				if (c->child.exec_errno)
-					return ks_err_set(&c->err, -c->child.exec_errno,
-							  "cannot run '%s': %s", c->cmd[0],
-							  strerror(c->child.exec_errno));
-				break;
-			}
-		}
-		if (c->ino_fd >= 0 && pfd[1].revents)
-			while (read(c->ino_fd, evbuf, sizeof(evbuf)) > 0)
-				;
+	while ((ret = ks_run_wait(&c->run, &pfd, pfd.fd >= 0, ks_lat_timeout(c->lat),
+				  &c->err)) > 0)
 		latency_check(c);
-	}
 	ks_session_write(c->sess, "tracing_on", "0", NULL);
 	latency_check(c);
-	return 0;
+	return ret;
 }
 
 static void latency_report(struct latency_ctx *c)
@@ -318,36 +188,32 @@ static void latency_report(struct latency_ctx *c)
 
 int ks_cmd_latency(int argc, char **argv)
 {
-	struct latency_ctx c = { .sig_fd = -1, .ino_fd = -1, .child.go_fd = -1,
-				 .child.exec_fd = -1 };
+	struct latency_ctx c = { 0 };
 	struct ks_err e;
 	int ret, code = KS_EXIT_OK;
 
 	ret = latency_parse(&c, argc, argv);
-	if (ret) {
-		if (ret < 0)
-			fprintf(stderr, "kscope latency: %s\n", c.err.msg);
-		return ret > 0 ? KS_EXIT_OK : KS_EXIT_USAGE;
-	}
-	ret = latency_setup(&c);
+	if (ret > 0)
+		return KS_EXIT_OK;
+	if (!ret)
+		ret = latency_setup(&c);
 	if (!ret)
 		ret = latency_run(&c);
-	if (ret) {
+	if (ret < 0) {
+		code = ks_cmd_fail("latency", ret, &c.err);
+	} else if (ks_run_exec_failed(&c.run)) {
 		fprintf(stderr, "kscope latency: %s\n", c.err.msg);
-		code = ret == -ENOENT || ret == -EINVAL ? KS_EXIT_USAGE : KS_EXIT_FAIL;
+		code = ks_run_exit_status(&c.run);
 	} else {
 		latency_report(&c);
+		code = ks_cmd_flush("latency") ?: ks_run_exit_status(&c.run);
 	}
-	ks_child_end(&c.child);
+	ks_run_end(&c.run);
 	if (c.sess && ks_session_close(c.sess, &e)) {
 		fprintf(stderr, "kscope latency: cleanup: %s (run 'kscope reset')\n", e.msg);
 		code = KS_EXIT_FAIL;
 	}
-	if (c.ino_fd >= 0)
-		close(c.ino_fd);
-	if (c.sig_fd >= 0)
-		close(c.sig_fd);
-	hit_free(&c.worst);
-	sigprocmask(SIG_SETMASK, &c.old_mask, NULL);
+	ks_lat_free(c.lat);
+	ks_lat_hit_free(&c.worst);
 	return code;
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static int list_events(const char *tracefs, const char *glob, int format, struct
 
 	ret = ks_evsel_list_all(tracefs, &all);
 	if (ret)
-		return ks_err_set(err, ret, "cannot read %s/events", tracefs);
+		return ks_err_runtime(err, ret, "cannot read %s/events", tracefs);
 	if (glob) {
 		ret = ks_evsel_add(&sel, &all, glob, NULL, err);
 		if (ret)
@@ -69,7 +70,7 @@ static int list_tracers(const char *tracefs, struct ks_err *err)
 	snprintf(path, sizeof(path), "%s/available_tracers", tracefs);
 	ret = ks_read_file(path, &text, NULL);
 	if (ret)
-		return ks_err_set(err, ret, "cannot read %s", path);
+		return ks_err_runtime(err, ret, "cannot read %s", path);
 	for (tok = strtok_r(text, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
 		printf("%s\n", tok);
 	free(text);
@@ -85,7 +86,7 @@ static int list_options(const char *tracefs, struct ks_err *err)
 	snprintf(path, sizeof(path), "%s/options", tracefs);
 	n = scandir(path, &names, NULL, alphasort);
 	if (n < 0)
-		return ks_err_set(err, -1, "cannot read %s", path);
+		return ks_err_runtime(err, -errno, "cannot read %s", path);
 	for (i = 0; i < n; i++) {
 		char file[4096 + 256], *val;
 
@@ -102,68 +103,62 @@ static int list_options(const char *tracefs, struct ks_err *err)
 	return 0;
 }
 
+struct list_args {
+	bool events, tracers, options, format;
+};
+
+static int list_opt(void *ctx, int key, const char *arg)
+{
+	struct list_args *a = ctx;
+
+	switch (key) {
+	case 'e':
+		a->events = true;
+		return 0;
+	case 'F':
+		a->format = true;
+		return 0;
+	case 't':
+		a->tracers = true;
+		return 0;
+	case 'o':
+		a->options = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int ks_cmd_list(int argc, char **argv)
 {
-	int events = 0, tracers = 0, options = 0, format = 0, c, ret = 0;
-	struct ks_opts_state st;
-	struct ks_err err;
+	struct list_args a = { 0 };
+	struct ks_err err = { 0 };
 	const char *tracefs, *glob = NULL;
+	int ret, i;
 
-	ks_opts_init(&st, &list_help, argc, argv);
-	while ((c = ks_opts_next(&st)) != -1) {
-		switch (c) {
-		case 'e':
-			events = 1;
-			break;
-		case 'F':
-			format = 1;
-			break;
-		case 't':
-			tracers = 1;
-			break;
-		case 'o':
-			options = 1;
-			break;
-		case 'h':
-			ks_opts_help(stdout, &list_help);
-			ks_opts_free(&st);
-			return KS_EXIT_OK;
-		default:
-			fprintf(stderr, "kscope list: %s (see --help)\n", st.bad);
-			ks_opts_free(&st);
-			return KS_EXIT_USAGE;
-		}
-	}
-	if (ks_opts_index(&st) < argc)
-		glob = argv[ks_opts_index(&st)];
-	if (ks_opts_index(&st) + 1 < argc) {
-		fprintf(stderr, "kscope list: unexpected argument '%s'\n",
-			argv[ks_opts_index(&st) + 1]);
-		ks_opts_free(&st);
-		return KS_EXIT_USAGE;
-	}
-	ks_opts_free(&st);
-	if (!events && !tracers && !options)
-		events = 1;
-	if (glob && !events) {
-		fprintf(stderr, "kscope list: a glob only applies to -e\n");
-		return KS_EXIT_USAGE;
-	}
+	ret = ks_opts_parse(&list_help, argc, argv, list_opt, &a, &i, &err);
+	if (ret > 0)
+		return KS_EXIT_OK;
+	if (!ret && i < argc)
+		glob = argv[i];
+	if (!ret && i + 1 < argc)
+		ret = ks_err_set(&err, -EINVAL, "unexpected argument '%s'", argv[i + 1]);
+	if (!a.events && !a.tracers && !a.options)
+		a.events = true;
+	if (!ret && glob && !a.events)
+		ret = ks_err_set(&err, -EINVAL, "a glob only applies to -e");
+	if (ret)
+		return ks_cmd_fail("list", ret, &err);
 
 	tracefs = ks_tracefs_dir(&err);
-	if (!tracefs) {
-		fprintf(stderr, "kscope list: %s\n", err.msg);
-		return KS_EXIT_FAIL;
-	}
-	if (events)
-		ret = list_events(tracefs, glob, format, &err);
-	if (!ret && tracers)
+	if (!tracefs)
+		return ks_cmd_fail("list", -ENODEV, &err);
+	if (a.events)
+		ret = list_events(tracefs, glob, a.format, &err);
+	if (!ret && a.tracers)
 		ret = list_tracers(tracefs, &err);
-	if (!ret && options)
+	if (!ret && a.options)
 		ret = list_options(tracefs, &err);
-	if (ret) {
-		fprintf(stderr, "kscope list: %s\n", err.msg);
-		return ret == -ENOENT ? KS_EXIT_USAGE : KS_EXIT_FAIL;
-	}
-	return KS_EXIT_OK;
+	if (ret)
+		return ks_cmd_fail("list", ret, &err);
+	return ks_cmd_flush("list");
 }

@@ -5,30 +5,26 @@
  * them with mappings, build-ids and comms in a trace.dat (kscope:* events).
  * parse -> setup (target, events, rings) -> run (read rings) -> write -> report.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "kscope/kernel/child.h"
+#include "kscope/base/opts.h"
+#include "kscope/base/parse.h"
 #include "kscope/cmds.h"
 #include "kscope/kernel/evsel.h"
-#include "kscope/base/opts.h"
 #include "kscope/kernel/perf.h"
-#include "kscope/profile/profrec.h"
+#include "kscope/kernel/proc.h"
+#include "kscope/kernel/run.h"
 #include "kscope/kernel/session.h"
+#include "kscope/profile/profrec.h"
 #include "kscope/profile/unwind.h"
 
 #define PROFILE_MAX_EVENTS	8
@@ -103,42 +99,14 @@ struct profile_ctx {
 	struct ks_perf *perf;
 	struct ks_profrec *rec;
 	struct ks_outfile out;
-	struct ks_child child;
-	int sig_fd;
-	sigset_t old_mask;
+	struct ks_run run;
 	char machine[65];
 	uint64_t regs_mask;
 	const char *clock;
 	uint64_t start_ns, stop_ns;
 	uint64_t start_epoch_ns;	/* wall clock at start_ns */
-	int stop_reason;
 	struct ks_err err;
 };
-
-static int parse_pids(struct profile_ctx *c, const char *arg)
-{
-	char **v;
-	int n, i, pid, ret = 0;
-	int *np;
-
-	v = ks_split(arg, ',', &n);
-	if (!v)
-		return -ENOMEM;
-	np = realloc(c->pids, (c->npids + n) * sizeof(*np));
-	if (!np) {
-		free(v);
-		return -ENOMEM;
-	}
-	c->pids = np;
-	for (i = 0; i < n && !ret; i++) {
-		if (ks_parse_int(v[i], &pid) || pid <= 0)
-			ret = ks_err_set(&c->err, -EINVAL, "bad pid '%s'", v[i]);
-		else
-			c->pids[c->npids++] = pid;
-	}
-	free(v);
-	return ret;
-}
 
 static int parse_call_graph(struct profile_ctx *c, const char *arg)
 {
@@ -164,86 +132,77 @@ static int parse_call_graph(struct profile_ctx *c, const char *arg)
 	return 0;
 }
 
+static int profile_opt(void *ctx, int opt, const char *arg)
+{
+	struct profile_ctx *c = ctx;
+	int v;
+
+	switch (opt) {
+	case 'e':
+		if (c->nevent_names == PROFILE_MAX_EVENTS)
+			return ks_err_set(&c->err, -EINVAL, "at most %d events", PROFILE_MAX_EVENTS);
+		c->event_names[c->nevent_names++] = arg;
+		return 0;
+	case 'F':
+		if (ks_parse_u64(arg, &c->freq) || !c->freq || c->freq > 100000)
+			return ks_err_set(&c->err, -EINVAL, "bad frequency '%s' (1 to 100000 Hz)", arg);
+		return 0;
+	case 'c':
+		if (ks_parse_u64(arg, &c->count) || !c->count)
+			return ks_err_set(&c->err, -EINVAL, "bad count '%s'", arg);
+		return 0;
+	case 'g':
+		if (c->cg == KS_PERF_CG_NONE)
+			c->cg = KS_PERF_CG_FP;
+		return 0;
+	case OPT_CALL_GRAPH:
+		return parse_call_graph(c, arg);
+	case OPT_OFF_CPU:
+		c->offcpu = true;
+		return 0;
+	case 'a':
+		c->all_cpus = true;
+		return 0;
+	case 'p': {
+		int ret = ks_parse_int_list(arg, 1, 1 << 30, &c->pids, &c->npids);
+
+		return ret == -ENOMEM ? ks_err_set(&c->err, ret, "out of memory") :
+		       ret ? ks_err_set(&c->err, ret, "bad pid list '%s'", arg) : 0;
+	}
+	case 'C':
+		c->cpu_list = arg;
+		return 0;
+	case OPT_DURATION:
+		if (ks_parse_duration(arg, &c->duration) || c->duration <= 0)
+			return ks_err_set(&c->err, -EINVAL, "bad duration '%s'", arg);
+		return 0;
+	case OPT_MMAP_PAGES:
+		if (ks_parse_int_range(arg, 1, 1 << 20, &v) || (v & (v - 1)))
+			return ks_err_set(&c->err, -EINVAL, "bad --mmap-pages '%s' (a power of two)",
+					  arg);
+		c->mmap_pages = (unsigned int)v;
+		return 0;
+	case 'o':
+		c->output = arg;
+		return 0;
+	case 'q':
+		c->quiet = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int profile_parse(struct profile_ctx *c, int argc, char **argv)
 {
-	struct ks_opts_state st;
-	int opt, v, ret = 0;
+	int ret, i;
 
 	c->stack_size = PROFILE_DEFAULT_STACK;
 	c->output = "profile.dat";
-	ks_opts_init(&st, &profile_help, argc, argv);
-	while (!ret && (opt = ks_opts_next(&st)) != -1) {
-		switch (opt) {
-		case 'h':
-			ks_opts_help(stdout, &profile_help);
-			ks_opts_free(&st);
-			return 1;
-		case 'e':
-			if (c->nevent_names == PROFILE_MAX_EVENTS)
-				ret = ks_err_set(&c->err, -EINVAL, "at most %d events",
-						 PROFILE_MAX_EVENTS);
-			else
-				c->event_names[c->nevent_names++] = st.optarg;
-			break;
-		case 'F':
-			if (ks_parse_u64(st.optarg, &c->freq) || !c->freq || c->freq > 100000)
-				ret = ks_err_set(&c->err, -EINVAL, "bad frequency '%s' (1 to 100000 "
-						 "Hz)", st.optarg);
-			break;
-		case 'c':
-			if (ks_parse_u64(st.optarg, &c->count) || !c->count)
-				ret = ks_err_set(&c->err, -EINVAL, "bad count '%s'", st.optarg);
-			break;
-		case 'g':
-			if (c->cg == KS_PERF_CG_NONE)
-				c->cg = KS_PERF_CG_FP;
-			break;
-		case OPT_CALL_GRAPH:
-			ret = parse_call_graph(c, st.optarg);
-			break;
-		case OPT_OFF_CPU:
-			c->offcpu = true;
-			break;
-		case 'a':
-			c->all_cpus = true;
-			break;
-		case 'p':
-			ret = parse_pids(c, st.optarg);
-			break;
-		case 'C':
-			c->cpu_list = st.optarg;
-			break;
-		case OPT_DURATION:
-			if (ks_parse_duration(st.optarg, &c->duration) || c->duration <= 0)
-				ret = ks_err_set(&c->err, -EINVAL, "bad duration '%s'", st.optarg);
-			break;
-		case OPT_MMAP_PAGES:
-			if (ks_parse_int(st.optarg, &v) || v < 1 || v > (1 << 20) || (v & (v - 1)))
-				ret = ks_err_set(&c->err, -EINVAL, "bad --mmap-pages '%s' (a power "
-						 "of two)", st.optarg);
-			else
-				c->mmap_pages = (unsigned int)v;
-			break;
-		case 'o':
-			c->output = st.optarg;
-			break;
-		case 'q':
-			c->quiet = true;
-			break;
-		default:
-			ret = ks_err_set(&c->err, -EINVAL, "%s", st.bad);
-			break;
-		}
-	}
-	if (!ret) {
-		int idx = ks_opts_index(&st);
-
-		if (idx < argc)
-			c->cmd = argv + idx;
-	}
-	ks_opts_free(&st);
+	ret = ks_opts_parse(&profile_help, argc, argv, profile_opt, c, &i, &c->err);
 	if (ret)
 		return ret;
+	if (i < argc)
+		c->cmd = argv + i;
 	if (c->freq && c->count)
 		return ks_err_set(&c->err, -EINVAL, "-F and -c exclude each other");
 	if (c->cmd && c->npids)
@@ -260,71 +219,23 @@ static int profile_parse(struct profile_ctx *c, int argc, char **argv)
 		c->freq = PROFILE_DEFAULT_FREQ;
 	if (!c->mmap_pages)
 		c->mmap_pages = c->cg == KS_PERF_CG_DWARF ? 512 : 128;
-	return 0;
-}
-
-/* "0,2-3" into a list of CPUs; every possible CPU must be below @max. */
-static int parse_cpu_list(const char *s, int max, int **out, int *n)
-{
-	char **v;
-	int cnt, i, a, b, k, *cpus;
-
-	v = ks_split(s, ',', &cnt);
-	if (!v)
-		return -ENOMEM;
-	cpus = calloc(max ? max : 1, sizeof(*cpus));
-	*n = 0;
-	for (i = 0; cpus && i < cnt; i++) {
-		char *dash = strchr(v[i], '-');
-
-		if (dash)
-			*dash = '\0';
-		if (ks_parse_int(v[i], &a) || (dash && ks_parse_int(dash + 1, &b)))
-			goto out_bad;
-		if (!dash)
-			b = a;
-		if (a < 0 || b < a || b >= max)
-			goto out_bad;
-		for (k = a; k <= b; k++) {
-			int j, dup = 0;
-
-			for (j = 0; j < *n; j++)
-				dup |= cpus[j] == k;
-			if (!dup)
-				cpus[(*n)++] = k;
-		}
-	}
-	free(v);
-	if (!cpus)
-		return -ENOMEM;
-	*out = cpus;
-	return 0;
-out_bad:
-	free(v);
-	free(cpus);
-	return -EINVAL;
+	return c->cmd ? ks_child_check(c->cmd, &c->err) : 0;
 }
 
 static int setup_cpus(struct profile_ctx *c)
 {
-	char *online = NULL;
 	int ret;
 
-	c->ncpus_kernel = (int)sysconf(_SC_NPROCESSORS_CONF);
+	c->ncpus_kernel = ks_proc_ncpus();
 	if (c->cpu_list) {
-		ret = parse_cpu_list(c->cpu_list, c->ncpus_kernel, &c->cpus, &c->ncpus);
+		ret = ks_parse_cpu_list(c->cpu_list, c->ncpus_kernel, &c->cpus, &c->ncpus);
 		if (ret)
 			return ks_err_set(&c->err, ret, "bad CPU list '%s' (this machine has CPUs "
 					  "0-%d)", c->cpu_list, c->ncpus_kernel - 1);
 	} else {
-		ret = ks_read_file("/sys/devices/system/cpu/online", &online, NULL);
-		if (!ret) {
-			ret = parse_cpu_list(ks_strip(online), c->ncpus_kernel, &c->cpus,
-					     &c->ncpus);
-			free(online);
-		}
+		ret = ks_proc_cpus_online(&c->cpus, &c->ncpus);
 		if (ret)
-			return ks_err_set(&c->err, ret, "cannot read the online CPUs");
+			return ks_err_runtime(&c->err, ret, "cannot read the online CPUs");
 	}
 	return c->ncpus ? 0 : ks_err_set(&c->err, -EINVAL, "no CPU to profile");
 }
@@ -332,46 +243,22 @@ static int setup_cpus(struct profile_ctx *c)
 /* Every thread of the -p processes, which must exist now. */
 static int setup_tids(struct profile_ctx *c)
 {
-	char path[64];
-	int i;
+	int i, ret;
 
 	for (i = 0; i < c->npids; i++) {
-		struct dirent *de;
-		DIR *d;
-
-		snprintf(path, sizeof(path), "/proc/%d/task", c->pids[i]);
-		d = opendir(path);
-		if (!d)
-			return ks_err_set(&c->err, -ESRCH, "no process with pid %d", c->pids[i]);
-		while ((de = readdir(d))) {
-			int tid = atoi(de->d_name), *nt;
-
-			if (tid <= 0)
-				continue;
-			nt = realloc(c->tids, (c->ntids + 1) * sizeof(*nt));
-			if (!nt) {
-				closedir(d);
-				return ks_err_set(&c->err, -ENOMEM, "out of memory");
-			}
-			c->tids = nt;
-			c->tids[c->ntids++] = tid;
-		}
-		closedir(d);
+		ret = ks_proc_threads(c->pids[i], &c->tids, &c->ntids);
+		if (ret == -ESRCH)
+			return ks_err_set(&c->err, ret, "no process with pid %d", c->pids[i]);
+		if (ret)
+			return ks_err_set(&c->err, ret, "out of memory");
 	}
 	return 0;
 }
 
-/*
- * The events: the user's, or cycles; cycles becomes cpu-clock where no PMU counts
- * it (said once); --off-cpu adds sched:sched_switch.
- */
+/* The events: the user's, or cycles (cpu-clock without a PMU); --off-cpu adds sched_switch. */
 static int setup_events(struct profile_ctx *c)
 {
-	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_HARDWARE,
-				     .config = PERF_COUNT_HW_CPU_CYCLES, .disabled = 1,
-				     .exclude_kernel = 1, .exclude_hv = 1 };
-	int i, ret, fd = -1;
-	bool want_cycles = false;
+	int i, ret;
 
 	if (!c->nevent_names && !c->offcpu)
 		c->event_names[c->nevent_names++] = "cycles";
@@ -381,36 +268,17 @@ static int setup_events(struct profile_ctx *c)
 					  &c->err);
 		if (ret)
 			return ret;
-		if (c->events[c->nevents].type == PERF_TYPE_HARDWARE &&
-		    c->events[c->nevents].config == PERF_COUNT_HW_CPU_CYCLES)
-			want_cycles = true;
 		c->nevents++;
 	}
-	if (want_cycles) {
-		fd = (int)syscall(__NR_perf_event_open, &a, 0, -1, -1, 0);
-		if (fd >= 0) {
-			close(fd);
-		} else if (errno == ENOENT || errno == EOPNOTSUPP || errno == ENODEV) {
-			for (i = 0; i < c->nevents; i++) {
-				struct ks_perf_evspec *ev = &c->events[i];
-
-				if (ev->type != PERF_TYPE_HARDWARE ||
-				    ev->config != PERF_COUNT_HW_CPU_CYCLES)
-					continue;
-				ev->type = PERF_TYPE_SOFTWARE;
-				ev->config = PERF_COUNT_SW_CPU_CLOCK;
-				snprintf(ev->name, sizeof(ev->name), "cpu-clock");
-			}
-			fprintf(stderr, "kscope profile: no hardware cycles counter here (no PMU): "
-				"sampling cpu-clock instead\n");
-		}
-	}
+	if (ks_perf_fallback_cycles(c->events, c->nevents))
+		fprintf(stderr, "kscope profile: no hardware cycles counter here (no PMU): "
+			"sampling cpu-clock instead\n");
 	if (c->offcpu) {
 		ret = ks_perf_parse_event(OFFCPU_EVENT, c->tracefs, &c->events[c->nevents],
 					  &c->err);
 		if (ret)
-			return ks_err_set(&c->err, ret, "--off-cpu needs the %s tracepoint: %s",
-					  OFFCPU_EVENT, c->err.msg);
+			return ks_err_prefix(&c->err, ret, "--off-cpu needs the %s tracepoint",
+					     OFFCPU_EVENT);
 		/* Every switch: a missed one would merge two blocked intervals. */
 		c->events[c->nevents].period = 1;
 		c->offcpu_event = c->nevents++;
@@ -422,37 +290,52 @@ static bool needs_tracefs(const struct profile_ctx *c)
 {
 	int i;
 
-	for (i = 0; i < c->nevent_names; i++) {
-		const char *name = c->event_names[i], *colon = strchr(name, ':');
-
-		/* "sys:event" or "sys:event:u"; "cycles:u" is no tracepoint. */
-		if (colon && (strcmp(colon, ":u") && strcmp(colon, ":k")))
+	for (i = 0; i < c->nevent_names; i++)
+		if (ks_perf_event_is_tracepoint(c->event_names[i]))
 			return true;
-	}
 	return false;
 }
 
-static const char *cg_name(enum ks_perf_callgraph cg)
+static int open_perf(struct profile_ctx *c)
 {
-	return cg == KS_PERF_CG_FP ? "fp" : cg == KS_PERF_CG_DWARF ? "dwarf" : "none";
+	struct ks_perf_opts po = {
+		.events = c->events, .nevents = c->nevents,
+		.freq = c->count ? 0 : c->freq, .period = c->count,
+		.callgraph = c->cg, .stack_size = c->stack_size, .regs_mask = c->regs_mask,
+		.cpus = c->cpus, .ncpus = c->ncpus, .tids = c->tids, .ntids = c->ntids,
+		.enable_on_exec = c->cmd && !c->all_cpus,
+		/*
+		 * Off-CPU time ends when the thread runs again: PERF_RECORD_SWITCH(_CPU_WIDE)
+		 * says when. sched_switch samples cannot: the kernel takes none when the idle
+		 * task is the one leaving, which is how most sleepers come back.
+		 */
+		.context_switch = c->offcpu,
+		.build_id = true, .use_clockid = true, .allow_user_only = !c->all_cpus,
+		.mmap_pages = c->mmap_pages,
+	};
+	int ret;
+
+	ret = ks_perf_open(&c->perf, &po, &c->err);
+	if (ret)
+		return ret;
+	if (ks_perf_user_only(c->perf))
+		fprintf(stderr, "kscope profile: kernel sampling not allowed here "
+			"(perf_event_paranoid): user space only; root or 'sysctl "
+			"kernel.perf_event_paranoid=1' adds kernel frames\n");
+	c->clock = ks_perf_uses_clockid(c->perf) ? "mono" : "perf";
+	return 0;
 }
 
 static int profile_setup(struct profile_ctx *c)
 {
-	struct ks_perf_opts po = { 0 };
 	struct utsname u;
-	char dir[PATH_MAX], *tmp;
+	char dir[PATH_MAX];
 	int ret;
 
 	/* Only tracepoints need tracefs: profiles without them work unprivileged too. */
 	c->tracefs = ks_tracefs_dir(&c->err);
 	if (!c->tracefs && (c->offcpu || needs_tracefs(c)))
 		return -EACCES;
-	if (c->cmd) {
-		ret = ks_child_check(c->cmd, &c->err);
-		if (ret)
-			return ret;
-	}
 	ret = setup_cpus(c) ?: setup_tids(c) ?: setup_events(c);
 	if (ret)
 		return ret;
@@ -466,57 +349,26 @@ static int profile_setup(struct profile_ctx *c)
 	}
 	ret = ks_outfile_open(&c->out, c->output);
 	if (ret)
-		return ks_err_set(&c->err, ret, "cannot create %s: %s", c->output, strerror(-ret));
-	c->sig_fd = ks_child_signalfd(&c->old_mask);
-	if (c->sig_fd < 0)
-		return ks_err_set(&c->err, c->sig_fd, "signalfd: %s", strerror(-c->sig_fd));
-	if (c->cmd) {
-		ret = ks_child_fork(&c->child, c->cmd, &c->old_mask, &c->err);
-		if (ret)
-			return ret;
-	}
+		return ks_err_runtime(&c->err, ret, "cannot create %s: %s", c->output,
+				      strerror(-ret));
+	ret = ks_run_init(&c->run, c->cmd, false, &c->err);
+	if (ret)
+		return ret;
+	/* A command alone is followed from its exec on, with the threads it starts. */
 	if (c->cmd && !c->all_cpus) {
 		c->tids = calloc(1, sizeof(*c->tids));
 		if (!c->tids)
 			return ks_err_set(&c->err, -ENOMEM, "out of memory");
-		c->tids[c->ntids++] = c->child.pid;
+		c->tids[c->ntids++] = c->run.child.pid;
 	}
-	po.events = c->events;
-	po.nevents = c->nevents;
-	po.freq = c->count ? 0 : c->freq;
-	po.period = c->count;
-	po.callgraph = c->cg;
-	po.stack_size = c->stack_size;
-	po.regs_mask = c->regs_mask;
-	po.cpus = c->cpus;
-	po.ncpus = c->ncpus;
-	po.tids = c->tids;
-	po.ntids = c->ntids;
-	po.enable_on_exec = c->cmd && !c->all_cpus;
-	/*
-	 * Off-CPU time ends when the thread runs again: PERF_RECORD_SWITCH(_CPU_WIDE)
-	 * says when. sched_switch samples cannot: the kernel takes none when the idle
-	 * task is the one leaving, which is how most sleepers come back.
-	 */
-	po.context_switch = c->offcpu;
-	po.build_id = true;
-	po.use_clockid = true;
-	po.allow_user_only = !c->all_cpus;
-	po.mmap_pages = c->mmap_pages;
-	ret = ks_perf_open(&c->perf, &po, &c->err);
+	ret = open_perf(c);
 	if (ret)
 		return ret;
-	if (ks_perf_user_only(c->perf))
-		fprintf(stderr, "kscope profile: kernel sampling not allowed here "
-			"(perf_event_paranoid): user space only; root or 'sysctl "
-			"kernel.perf_event_paranoid=1' adds kernel frames\n");
-	c->clock = ks_perf_uses_clockid(c->perf) ? "mono" : "perf";
-	tmp = strdup(c->output);
-	snprintf(dir, sizeof(dir), "%s", tmp ? dirname(tmp) : ".");
-	free(tmp);
-	ret = ks_profrec_new(&c->rec, c->perf, dir,
-			     c->cg == KS_PERF_CG_DWARF ? 65536 : (int)sysconf(_SC_PAGESIZE), &c->err);
-	return ret;
+	if (ks_dirname(c->output, dir, sizeof(dir)))
+		snprintf(dir, sizeof(dir), ".");
+	return ks_profrec_new(&c->rec, c->perf, dir,
+			      c->cg == KS_PERF_CG_DWARF ? 65536 : (int)sysconf(_SC_PAGESIZE),
+			      &c->err);
 }
 
 static void profile_status(struct profile_ctx *c)
@@ -524,7 +376,7 @@ static void profile_status(struct profile_ctx *c)
 	const struct ks_profrec_stats *st = ks_profrec_stats(c->rec);
 
 	fprintf(stderr, "\rkscope profile: %.1fs  %llu samples  %.1f MB read  lost %llu\033[K",
-		(ks_now_ns() - c->start_ns) / 1e9, (unsigned long long)st->samples,
+		ks_run_elapsed_ns(&c->run) / 1e9, (unsigned long long)st->samples,
 		st->bytes / 1e6, (unsigned long long)(st->lost + st->lost_samples));
 }
 
@@ -533,8 +385,8 @@ static int drain(struct profile_ctx *c)
 	int64_t n = ks_perf_read(c->perf, ks_profrec_add, c->rec);
 
 	if (n < 0)
-		return ks_err_set(&c->err, (int)n, "cannot keep the samples next to %s: %s",
-				  c->output, strerror((int)-n));
+		return ks_err_runtime(&c->err, (int)n, "cannot keep the samples next to %s: %s",
+				      c->output, strerror((int)-n));
 	return 0;
 }
 
@@ -549,81 +401,54 @@ static bool targets_alive(const struct profile_ctx *c)
 	return false;
 }
 
+/* What already runs, stamped @ts: before any sample. */
+static int synth_running(struct profile_ctx *c, uint64_t ts)
+{
+	int i, ret = 0;
+
+	if (c->all_cpus)
+		ret = ks_profrec_synth_all(c->rec, ts, c->cpus[0]);
+	for (i = 0; !c->all_cpus && !ret && i < c->npids; i++)
+		ret = ks_profrec_synth_proc(c->rec, c->pids[i], ts, c->cpus[0]);
+	if (ret)
+		return ks_err_runtime(&c->err, ret, "cannot record the running processes: %s",
+				      strerror(-ret));
+	return 0;
+}
+
 static int profile_run(struct profile_ctx *c)
 {
 	int nr = ks_perf_nrings(c->perf), i, ret;
-	struct pollfd *pfd = calloc(nr + 1, sizeof(*pfd));
+	struct pollfd *pfd = calloc((size_t)nr, sizeof(*pfd));
 	bool status = !c->quiet && isatty(STDERR_FILENO);
-	uint64_t deadline = 0, ts;
 	struct timespec wall;
+	uint64_t ts;
 
 	if (!pfd)
 		return ks_err_set(&c->err, -ENOMEM, "out of memory");
-	/* What already runs, stamped before any sample. */
+	for (i = 0; i < nr; i++)
+		pfd[i] = (struct pollfd){ .fd = ks_perf_ring_fd(c->perf, i), .events = POLLIN };
 	ts = ks_profrec_now(c->clock);
-	if (c->all_cpus)
-		ret = ks_profrec_synth_all(c->rec, ts, c->cpus[0]);
-	else
-		for (ret = 0, i = 0; !ret && i < c->npids; i++)
-			ret = ks_profrec_synth_proc(c->rec, c->pids[i], ts, c->cpus[0]);
-	if (ret) {
-		ks_err_set(&c->err, ret, "cannot record the running processes: %s",
-			   strerror(-ret));
+	/*
+	 * System-wide, what runs is read before sampling starts (a long read would fill
+	 * the rings). A few -p processes are read quickly, after: one that execs in
+	 * between is then seen by the kernel's mmap records if not by /proc.
+	 */
+	ret = c->all_cpus ? synth_running(c, ts) : 0;
+	if (ret)
 		goto out;
-	}
 	c->start_ns = ks_now_ns();
 	clock_gettime(CLOCK_REALTIME, &wall);
 	c->start_epoch_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
-	if (c->duration > 0)
-		deadline = c->start_ns + (uint64_t)(c->duration * 1e9);
+	/* A command alone starts its events itself when it execs (enable_on_exec). */
 	if (!c->cmd || c->all_cpus)
 		ks_perf_enable(c->perf);
-	if (c->cmd) {
-		ret = ks_child_start(&c->child);
-		if (ret) {
-			ks_err_set(&c->err, ret, "cannot start the command: %s", strerror(-ret));
-			goto out;
-		}
-	}
-	pfd[0].fd = c->sig_fd;
-	pfd[0].events = POLLIN;
-	for (i = 0; i < nr; i++) {
-		pfd[i + 1].fd = ks_perf_ring_fd(c->perf, i);
-		pfd[i + 1].events = POLLIN;
-	}
-	for (;;) {
-		struct signalfd_siginfo si;
-		uint64_t now = ks_now_ns();
-		int timeout = status ? 250 : 1000;
-
-		if (deadline) {
-			if (now >= deadline)
-				break;
-			if ((deadline - now) / 1000000 < (uint64_t)timeout)
-				timeout = (int)((deadline - now) / 1000000) + 1;
-		}
-		if (poll(pfd, nr + 1, timeout) < 0 && errno != EINTR) {
-			ret = ks_err_set(&c->err, -errno, "poll: %s", strerror(errno));
-			break;
-		}
+	ret = (c->all_cpus ? 0 : synth_running(c, ts)) ?: ks_run_start(&c->run, c->duration,
+									&c->err);
+	while (!ret && (ret = ks_run_wait(&c->run, pfd, nr, status ? 250 : 1000, &c->err)) > 0) {
 		ret = drain(c);
-		if (ret)
-			break;
-		if (pfd[0].revents && read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD) {
-				c->stop_reason = (int)si.ssi_signo;
-				break;
-			}
-			if (ks_child_reap(&c->child)) {
-				if (c->child.exec_errno)
-					ret = ks_err_set(&c->err, -c->child.exec_errno,
-							 "cannot run '%s': %s", c->cmd[0],
-							 strerror(c->child.exec_errno));
-				break;
-			}
-		}
 		if (c->npids && !targets_alive(c))
-			break;
+			ks_run_stop(&c->run);
 		if (status)
 			profile_status(c);
 	}
@@ -638,63 +463,40 @@ out:
 	return ret;
 }
 
-static char *profile_meta(struct profile_ctx *c)
-{
-	struct ks_buf b = { 0 };
-	int i;
-
-	ks_buf_addf(&b, "kscope-profile=1\nmachine=%s\nclock=%s\nfreq=%llu\nperiod=%llu\n"
-		    "callgraph=%s\nstack_size=%u\nregs_mask=0x%llx\ntarget=%s\nevents=%d\n",
-		    c->machine, c->clock, (unsigned long long)(c->count ? 0 : c->freq),
-		    (unsigned long long)c->count, cg_name(c->cg), c->stack_size,
-		    (unsigned long long)c->regs_mask,
-		    c->all_cpus ? "system" : c->cmd ? "command" : "pids", c->nevents);
-	for (i = 0; i < c->nevents; i++)
-		ks_buf_addf(&b, "event%d=%s\nevent%d_clock=%d\nevent%d_offcpu=%d\n", i,
-			    c->events[i].name, i, ks_perf_event_is_clock(&c->events[i]), i,
-			    i == c->offcpu_event);
-	ks_buf_addf(&b, "start_ns=%llu\nduration_ns=%llu\nstart_epoch_ns=%llu\n",
-		    (unsigned long long)c->start_ns, (unsigned long long)(c->stop_ns - c->start_ns),
-		    (unsigned long long)c->start_epoch_ns);
-	if (c->cmd) {
-		ks_buf_addf(&b, "command=");
-		for (i = 0; c->cmd[i]; i++)
-			ks_buf_addf(&b, "%s%s", i ? " " : "", c->cmd[i]);
-		ks_buf_addf(&b, "\n");
-	}
-	return b.data;
-}
-
 static int profile_write(struct profile_ctx *c)
 {
+	struct ks_profrec_meta meta = {
+		.machine = c->machine, .clock = c->clock,
+		.freq = c->count ? 0 : c->freq, .period = c->count,
+		.callgraph = c->cg, .stack_size = c->stack_size, .regs_mask = c->regs_mask,
+		.target = c->all_cpus ? "system" : c->cmd ? "command" : "pids",
+		.events = c->events, .nevents = c->nevents, .offcpu_event = c->offcpu_event,
+		.start_ns = c->start_ns, .duration_ns = c->stop_ns - c->start_ns,
+		.start_epoch_ns = c->start_epoch_ns, .cmd = c->cmd,
+	};
 	struct ks_evsel all = { 0 }, sel = { 0 };
-	char *meta = profile_meta(c);
 	int i, ret = 0;
 
-	if (!meta)
-		return ks_err_set(&c->err, -ENOMEM, "out of memory");
 	/* Tracepoint samples carry raw records: their formats go into the file. */
-	for (i = 0; i < c->nevents; i++) {
+	for (i = 0; i < c->nevents && !ret; i++) {
 		if (!c->events[i].tracepoint)
 			continue;
 		if (!all.n)
 			ret = ks_evsel_list_all(c->tracefs, &all);
 		if (!ret)
 			ret = ks_evsel_add(&sel, &all, c->events[i].name, NULL, &c->err);
-		if (ret)
-			break;
 	}
 	if (!ret)
-		ret = ks_profrec_write(c->rec, c->out.fd, c->tracefs, &sel, meta, c->clock,
-				       c->ncpus_kernel, &c->err);
+		ret = ks_profrec_write(c->rec, c->out.fd, c->tracefs, &sel, &meta, c->ncpus_kernel,
+				       &c->err);
 	if (!ret) {
 		ret = ks_outfile_commit(&c->out);
 		if (ret)
-			ks_err_set(&c->err, ret, "cannot write %s: %s", c->output, strerror(-ret));
+			ks_err_runtime(&c->err, ret, "cannot write %s: %s", c->output,
+				       strerror(-ret));
 	}
 	ks_evsel_free(&all);
 	ks_evsel_free(&sel);
-	free(meta);
 	return ret;
 }
 
@@ -717,7 +519,8 @@ static void profile_report(struct profile_ctx *c)
 		(c->stop_ns - c->start_ns) / 1e9);
 	for (i = 0; i < c->nevents; i++)
 		fprintf(stderr, "%s%s", i ? ", " : "", c->events[i].name);
-	fprintf(stderr, "; call graph %s%s), %llu throttled, %llu lost; ", cg_name(c->cg),
+	fprintf(stderr, "; call graph %s%s), %llu throttled, %llu lost; ",
+		ks_perf_callgraph_name(c->cg),
 		c->cg == KS_PERF_CG_DWARF ? ", user stacks unwound when read" : "",
 		(unsigned long long)st->throttled,
 		(unsigned long long)(st->lost + st->lost_samples));
@@ -730,14 +533,9 @@ static void profile_report(struct profile_ctx *c)
 static void profile_cleanup(struct profile_ctx *c)
 {
 	ks_perf_close(c->perf);
-	if (c->child.pid > 0 || c->child.go_fd >= 0)
-		ks_child_end(&c->child);
+	ks_run_end(&c->run);
 	ks_profrec_free(c->rec);
 	ks_outfile_discard(&c->out);
-	if (c->sig_fd > 0) {
-		close(c->sig_fd);
-		sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
-	}
 	free(c->pids);
 	free(c->tids);
 	free(c->cpus);
@@ -745,32 +543,30 @@ static void profile_cleanup(struct profile_ctx *c)
 
 int ks_cmd_profile(int argc, char **argv)
 {
-	struct profile_ctx c = { .sig_fd = -1, .out = { .fd = -1 } };
-	int ret;
+	struct profile_ctx c = { .out = { .fd = -1 } };
+	int ret, code;
 
-	c.child.go_fd = c.child.exec_fd = -1;
 	ret = profile_parse(&c, argc, argv);
 	if (ret > 0)
 		return KS_EXIT_OK;
-	if (ret) {
+	ret = ret ?: profile_setup(&c) ?: profile_run(&c);
+	if (!ret && ks_run_exec_failed(&c.run)) {
+		/* The command could not be run: there is nothing worth keeping. */
 		fprintf(stderr, "kscope profile: %s\n", c.err.msg);
-		profile_cleanup(&c);
-		return KS_EXIT_USAGE;
+		code = ks_run_exit_status(&c.run);
+		goto out;
 	}
-	ret = profile_setup(&c);
-	if (!ret)
-		ret = profile_run(&c);
-	if (!ret)
-		ret = profile_write(&c);
-	if (!ret)
+	ret = ret ?: profile_write(&c);
+	if (ret) {
+		code = ks_cmd_fail("profile", ret, &c.err);
+	} else {
 		profile_report(&c);
-	profile_cleanup(&c);
-	if (ret) {
-		fprintf(stderr, "kscope profile: %s\n", c.err.msg);
-		return ret == -EINVAL || ret == -ENOENT || ret == -ESRCH ? KS_EXIT_USAGE :
-		       KS_EXIT_FAIL;
+		if (c.run.stop == KS_RUN_SIGNAL)
+			fprintf(stderr, "kscope profile: stopped by %s\n",
+				strsignal(c.run.stop_signal));
+		code = ks_run_exit_status(&c.run);
 	}
-	if (c.stop_reason)
-		fprintf(stderr, "kscope profile: stopped by %s\n", strsignal(c.stop_reason));
-	return KS_EXIT_OK;
+out:
+	profile_cleanup(&c);
+	return code;
 }

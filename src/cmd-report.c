@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* kscope report: decode a trace.dat into one line per event, or a summary (--stat). */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +9,14 @@
 
 #include <event-parse.h>
 
+#include "kscope/base/opts.h"
+#include "kscope/base/parse.h"
 #include "kscope/cmds.h"
 #include "kscope/output/evprint.h"
-#include "kscope/base/opts.h"
-#include "kscope/profile/prof.h"
 #include "kscope/output/proftop.h"
-#include "kscope/kernel/recorder.h"
+#include "kscope/profile/profagg.h"
+#include "kscope/tracedat/evfilter.h"
+#include "kscope/tracedat/tdatstat.h"
 #include "kscope/tracedat/tracedat.h"
 
 enum { OPT_CPU = 256, OPT_EVENTS, OPT_COMM, OPT_PID, OPT_STAT, OPT_NO_PROGRESS, OPT_GRAPH_STATS,
@@ -71,172 +72,134 @@ struct report_ctx {
 	bool no_demangle;
 	bool progress;
 	struct ks_tdat *t;
-	struct ks_evmatch *match;
+	struct ks_evfilter *filter;
+	uint64_t total;			/* bytes of event data, for progress */
 	struct ks_err err;
 };
 
-static int parse_list_ints(const char *s, int **out, int *n, int max)
+/* --events: repeated options add up, like --cpu. */
+static int add_events(struct report_ctx *c, const char *arg)
 {
-	char **parts = ks_split(s, ',', n);
-	int i, ret = 0;
+	int n, k;
+	char **more = ks_split(arg, ',', &n), **all;
 
-	if (!parts)
-		return -ENOMEM;
-	*out = calloc(*n, sizeof(int));
-	for (i = 0; *out && i < *n; i++)
-		if (ks_parse_int(parts[i], &(*out)[i]) || (*out)[i] < 0 || (*out)[i] >= max)
-			ret = -EINVAL;
-	free(parts);
-	return *out ? ret : -ENOMEM;
+	all = more ? realloc(c->events, (size_t)(c->nevents + n) * sizeof(*all)) : NULL;
+	if (!all) {
+		free(more);
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	}
+	c->events = all;
+	for (k = 0; k < n; k++)
+		c->events[c->nevents++] = strdup(more[k]);
+	free(more);
+	return 0;
+}
+
+static int add_cpus(struct report_ctx *c, const char *arg)
+{
+	int *cpus = NULL, n = 0, i, ret;
+
+	ret = ks_parse_int_list(arg, 0, 8191, &cpus, &n);
+	if (ret)
+		ks_err_set(&c->err, ret, "bad --cpu '%s' (CPU numbers, comma separated)", arg);
+	for (i = 0; !ret && i < n; i++)
+		c->cpu_mask[cpus[i] / 64] |= 1ull << (cpus[i] % 64);
+	c->cpu_filter |= !ret;
+	free(cpus);
+	return ret;
+}
+
+static int report_opt(void *ctx, int opt, const char *arg)
+{
+	struct report_ctx *c = ctx;
+	int ret;
+
+	switch (opt) {
+	case 'i':
+		c->input = arg;
+		c->input_given = true;
+		return 0;
+	case OPT_CPU:
+		return add_cpus(c, arg);
+	case OPT_EVENTS:
+		return add_events(c, arg);
+	case OPT_COMM:
+		c->comm = arg;
+		return 0;
+	case OPT_PID:
+		ret = ks_parse_int_list(arg, 0, 1 << 30, &c->pids, &c->npids);
+		return ret ? ks_err_set(&c->err, ret, "bad --pid '%s'", arg) : 0;
+	case OPT_STAT:
+		c->stat = true;
+		return 0;
+	case OPT_GRAPH_STATS:
+		c->graph_stats = true;
+		return 0;
+	case OPT_NO_PROGRESS:
+		c->progress = false;
+		return 0;
+	case OPT_PROFILE:
+		c->profile = true;
+		return 0;
+	case OPT_SORT:
+		if (strcmp(arg, "self") && strcmp(arg, "total"))
+			return ks_err_set(&c->err, -EINVAL, "bad --sort '%s' (self or total)", arg);
+		c->by_total = !strcmp(arg, "total");
+		c->sort_given = true;
+		return 0;
+	case OPT_SYMFS:
+		c->symfs = arg;
+		return 0;
+	case OPT_NO_DEMANGLE:
+		c->no_demangle = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* What the options ask for, together. */
+static int report_check(struct report_ctx *c)
+{
+	if (c->stat + c->graph_stats + c->profile > 1)
+		return ks_err_set(&c->err, -EINVAL, "--stat, --graph-stats and --profile: choose one");
+	if (!c->profile && (c->sort_given || c->symfs || c->no_demangle))
+		return ks_err_set(&c->err, -EINVAL, "--sort, --symfs and --no-demangle need "
+				  "--profile");
+	/* kscope profile writes profile.dat, as perf record writes perf.data. */
+	if (c->profile && !c->input_given && !strcmp(c->input, "trace.dat"))
+		c->input = "profile.dat";
+	if (c->profile && (c->cpu_filter || c->nevents))
+		return ks_err_set(&c->err, -EINVAL, "--profile takes --pid and --comm, not --cpu "
+				  "or --events");
+	return 0;
 }
 
 static int report_parse(struct report_ctx *c, int argc, char **argv)
 {
-	struct ks_opts_state st;
-	int opt, ret = 0, i, n, *cpus;
+	int ret, i;
 
 	c->input = "trace.dat";
 	c->progress = true;
-	ks_opts_init(&st, &report_help, argc, argv);
-	while (!ret && (opt = ks_opts_next(&st)) != -1) {
-		switch (opt) {
-		case 'i':
-			c->input = st.optarg;
-			c->input_given = true;
-			break;
-		case OPT_CPU:
-			ret = parse_list_ints(st.optarg, &cpus, &n, 8192);
-			if (ret) {
-				ks_err_set(&c->err, ret, "bad --cpu '%s' (CPU numbers, comma separated)",
-					   st.optarg);
-			} else {
-				for (i = 0; i < n; i++)
-					c->cpu_mask[cpus[i] / 64] |= 1ull << (cpus[i] % 64);
-				c->cpu_filter = true;
-			}
-			free(cpus);
-			break;
-		case OPT_EVENTS: {
-			/* Repeated options add up, like --cpu. */
-			int nmore, k;
-			char **more = ks_split(st.optarg, ',', &nmore), **all;
-
-			all = more ? realloc(c->events, (c->nevents + nmore) * sizeof(*all)) : NULL;
-			if (all) {
-				c->events = all;
-				for (k = 0; k < nmore; k++)
-					c->events[c->nevents++] = strdup(more[k]);
-			} else {
-				ret = ks_err_set(&c->err, -ENOMEM, "out of memory");
-			}
-			free(more);
-			break;
-		}
-		case OPT_COMM:
-			c->comm = st.optarg;
-			break;
-		case OPT_PID: {
-			int *more, nmore, *all;
-
-			ret = parse_list_ints(st.optarg, &more, &nmore, 1 << 30);
-			all = ret ? NULL : realloc(c->pids, (c->npids + nmore) * sizeof(*all));
-			if (all) {
-				memcpy(all + c->npids, more, nmore * sizeof(*all));
-				c->pids = all;
-				c->npids += nmore;
-			} else {
-				ks_err_set(&c->err, ret ? ret : -ENOMEM, "bad --pid '%s'", st.optarg);
-				ret = ret ? ret : -ENOMEM;
-			}
-			free(more);
-			break;
-		}
-		case OPT_STAT:
-			c->stat = true;
-			break;
-		case OPT_GRAPH_STATS:
-			c->graph_stats = true;
-			break;
-		case OPT_NO_PROGRESS:
-			c->progress = false;
-			break;
-		case OPT_PROFILE:
-			c->profile = true;
-			break;
-		case OPT_SORT:
-			if (strcmp(st.optarg, "self") && strcmp(st.optarg, "total"))
-				ret = ks_err_set(&c->err, -EINVAL, "bad --sort '%s' (self or total)",
-						 st.optarg);
-			c->by_total = !strcmp(st.optarg, "total");
-			c->sort_given = true;
-			break;
-		case OPT_SYMFS:
-			c->symfs = st.optarg;
-			break;
-		case OPT_NO_DEMANGLE:
-			c->no_demangle = true;
-			break;
-		case 'h':
-			ks_opts_help(stdout, &report_help);
-			ks_opts_free(&st);
-			return 1;
-		default:
-			ret = ks_err_set(&c->err, -EINVAL, "%s (see --help)", st.bad);
-		}
-	}
+	ret = ks_opts_parse(&report_help, argc, argv, report_opt, c, &i, &c->err);
 	/* "kscope report FILE", as with trace-cmd. */
-	if (!ret && ks_opts_index(&st) < argc) {
-		if (ks_opts_index(&st) + 1 < argc)
-			ret = ks_err_set(&c->err, -EINVAL, "unexpected argument '%s'",
-					 argv[ks_opts_index(&st) + 1]);
+	if (!ret && i < argc) {
+		if (i + 1 < argc)
+			ret = ks_err_set(&c->err, -EINVAL, "unexpected argument '%s'", argv[i + 1]);
 		else if (c->input_given)
 			ret = ks_err_set(&c->err, -EINVAL, "give the file once: -i %s or %s",
-					 c->input, argv[ks_opts_index(&st)]);
+					 c->input, argv[i]);
 		else
-			c->input = argv[ks_opts_index(&st)];
+			c->input = argv[i];
 	}
-	ks_opts_free(&st);
-	if (!ret && c->stat + c->graph_stats + c->profile > 1)
-		ret = ks_err_set(&c->err, -EINVAL, "--stat, --graph-stats and --profile: choose one");
-	if (!ret && !c->profile && (c->sort_given || c->symfs || c->no_demangle))
-		ret = ks_err_set(&c->err, -EINVAL, "--sort, --symfs and --no-demangle need "
-				 "--profile");
-	/* kscope profile writes profile.dat, as perf record writes perf.data. */
-	if (!ret && c->profile && !c->input_given && !strcmp(c->input, "trace.dat"))
-		c->input = "profile.dat";
-	if (!ret && c->profile && (c->cpu_filter || c->nevents))
-		ret = ks_err_set(&c->err, -EINVAL, "--profile takes --pid and --comm, not --cpu or "
-				 "--events");
-	return ret;
+	return ret ?: report_check(c);
 }
 
-static bool report_wants(struct report_ctx *c, struct tep_handle *tep, struct tep_record *rec)
+static void progress(void *arg)
 {
-	int i, pid;
+	struct report_ctx *c = arg;
 
-	if (!ks_evmatch_test(c->match, tep, rec))
-		return false;
-	if (!c->npids && !c->comm)
-		return true;
-	pid = tep_data_pid(tep, rec);
-	if (c->npids) {
-		for (i = 0; i < c->npids; i++)
-			if (c->pids[i] == pid)
-				break;
-		if (i == c->npids)
-			return false;
-	}
-	return !c->comm || !fnmatch(c->comm, tep_data_comm_from_pid(tep, pid), 0);
-}
-
-struct stat_entry {
-	int id;
-	uint64_t count;
-};
-
-static void progress(struct report_ctx *c, uint64_t total)
-{
-	fprintf(stderr, "\rkscope report: %3.0f%%", total ? 100.0 * ks_tdat_consumed(c->t) / total : 100);
+	fprintf(stderr, "\rkscope report: %3.0f%%",
+		c->total ? 100.0 * ks_tdat_consumed(c->t) / c->total : 100);
 }
 
 static struct tep_record *report_peek(void *ctx)
@@ -253,32 +216,35 @@ static void report_consume(void *ctx)
 	ks_tdat_next(ctx, &err);
 }
 
+/* A file that turned out corrupted part way: bad input, after what could be read. */
+static int corrupted(struct report_ctx *c, int ret, const char *what)
+{
+	return ks_err_input(&c->err, ret, "%s is corrupted after %llu bytes of event data; %s",
+			    c->input, (unsigned long long)ks_tdat_consumed(c->t), what);
+}
+
 static int report_graph_stats(struct report_ctx *c)
 {
 	struct ks_ftrace *f = ks_ftrace_new(ks_tdat_tep(c->t));
 	struct tep_record *rec;
 	int err_ret = 0;
+	bool any;
 
 	if (!f)
 		return ks_err_set(&c->err, -ENOENT, "%s has no function_graph events (record with "
 				  "-p function_graph)", c->input);
 	while ((rec = ks_tdat_next(c->t, &err_ret)))
-		if (report_wants(c, ks_tdat_tep(c->t), rec))
+		if (ks_evfilter_test(c->filter, ks_tdat_tep(c->t), rec))
 			ks_ftrace_stats_add(f, rec);
-	if (!ks_ftrace_stats_print(f, stdout) && !err_ret) {
-		ks_ftrace_free(f);
+	any = ks_ftrace_stats_print(f, stdout);
+	ks_ftrace_free(f);
+	if (!any && !err_ret)
 		return ks_err_set(&c->err, -ENOENT, "%s has no function_graph events (record with "
 				  "-p function_graph)", c->input);
-	}
-	ks_ftrace_free(f);
-	if (err_ret)
-		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "
-				  "stats cover the events before that", c->input,
-				  (unsigned long long)ks_tdat_consumed(c->t));
-	return 0;
+	return err_ret ? corrupted(c, err_ret, "stats cover the events before that") : 0;
 }
 
-static int report_events(struct report_ctx *c, uint64_t total)
+static int report_events(struct report_ctx *c)
 {
 	const struct ks_peek peek = { report_peek, report_consume, c->t };
 	struct tep_handle *tep = ks_tdat_tep(c->t);
@@ -296,27 +262,29 @@ static int report_events(struct report_ctx *c, uint64_t total)
 	snprintf(head, sizeof(head), "cpus=%d\n", info->ncpus);
 	ks_printer_text(&pr, head, strlen(head));
 	while ((rec = ks_tdat_next(c->t, &err_ret))) {
-		if (report_wants(c, tep, rec))
+		if (ks_evfilter_test(c->filter, tep, rec))
 			ks_printer_record(&pr, rec);
 		if (pr.error)
 			break;
 		if (c->progress && !(++n & 0xfffff))
-			progress(c, total);
+			progress(c);
 	}
 	ret = ks_printer_flush(&pr);
 	ks_printer_free(&pr);
 	if (c->progress && n > 0xfffff)
 		fprintf(stderr, "\r\033[K");
+	/* A reader that went away ("| head") got what it wanted. */
 	if (ret == -EPIPE)
 		return 0;
 	if (ret)
-		return ks_err_set(&c->err, ret, "writing the report: %s", strerror(-ret));
-	if (err_ret)
-		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "
-				  "events up to there were printed", c->input,
-				  (unsigned long long)ks_tdat_consumed(c->t));
-	return 0;
+		return ks_err_runtime(&c->err, ret, "writing the report: %s", strerror(-ret));
+	return err_ret ? corrupted(c, err_ret, "events up to there were printed") : 0;
 }
+
+struct stat_entry {
+	int id;
+	uint64_t count;
+};
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -325,50 +293,9 @@ static int entry_cmp(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : x->id - y->id;
 }
 
-static int report_stat(struct report_ctx *c, uint64_t total)
+static void print_stat_header(struct report_ctx *c, const struct ks_tdat_counts *n)
 {
-	struct tep_handle *tep = ks_tdat_tep(c->t);
 	const struct ks_tdat_info *info = ks_tdat_info(c->t);
-	uint64_t *per_cpu, events = 0, drops = 0, unknown_drops = 0, first = 0, last = 0, n = 0;
-	struct stat_entry *ids;
-	struct tep_record *rec;
-	int max_id = 0, i, err_ret = 0, nev = tep_get_events_count(tep);
-	struct tep_event **list = tep_list_events(tep, TEP_EVENT_SORT_ID);
-
-	for (i = 0; list && i < nev; i++)
-		if (list[i]->id > max_id)
-			max_id = list[i]->id;
-	ids = calloc(max_id + 1, sizeof(*ids));
-	per_cpu = calloc(info->ncpus, sizeof(*per_cpu));
-	if (!ids || !per_cpu) {
-		free(ids);
-		free(per_cpu);
-		return ks_err_set(&c->err, -ENOMEM, "out of memory");
-	}
-	while ((rec = ks_tdat_next(c->t, &err_ret))) {
-		int id;
-
-		if (rec->missed_events > 0)
-			drops += rec->missed_events;
-		else if (rec->missed_events < 0)
-			unknown_drops++;
-		if (!report_wants(c, tep, rec))
-			continue;
-		id = tep_data_type(tep, rec);
-		if (id >= 0 && id <= max_id)
-			ids[id].count++;
-		per_cpu[rec->cpu]++;
-		if (!events++)
-			first = rec->ts;
-		last = rec->ts;
-		if (c->progress && !(++n & 0xfffff))
-			progress(c, total);
-	}
-	if (c->progress && n > 0xfffff)
-		fprintf(stderr, "\r\033[K");
-	for (i = 0; i <= max_id; i++)
-		ids[i].id = i;
-	qsort(ids, max_id + 1, sizeof(*ids), entry_cmp);
 
 	printf("file:     %s (trace.dat v%d%s%s, read by %s)\n", c->input, info->version,
 	       info->writer[0] ? ", written by " : "", info->writer, info->backend);
@@ -376,53 +303,57 @@ static int report_stat(struct report_ctx *c, uint64_t total)
 		printf("kernel:   %s\n", info->uname);
 	printf("clock:    %s\n", info->clock[0] ? info->clock : "unknown");
 	printf("cpus:     %d\n", info->ncpus);
-	printf("events:   %llu", (unsigned long long)events);
-	if (events)
-		printf(" over %.6f s", (last - first) / (ks_printer_time_mode(info->clock) ==
-						       KS_TIME_RAW ? 1.0 : 1e9));
+	printf("events:   %llu", (unsigned long long)n->events);
+	if (n->events)
+		printf(" over %.6f s", (n->last_ts - n->first_ts) /
+		       (ks_printer_time_mode(info->clock) == KS_TIME_RAW ? 1.0 : 1e9));
 	printf("\n");
-	printf("dropped:  %llu events in sub-buffers marked as lossy%s\n", (unsigned long long)drops,
-	       unknown_drops ? " (plus sub-buffers with an unknown count)" : "");
+	printf("dropped:  %llu events in sub-buffers marked as lossy%s\n",
+	       (unsigned long long)n->drops,
+	       n->unknown_drops ? " (plus sub-buffers with an unknown count)" : "");
+}
+
+static int report_stat(struct report_ctx *c)
+{
+	struct tep_handle *tep = ks_tdat_tep(c->t);
+	struct ks_tdat_counts n;
+	struct stat_entry *ids;
+	int i, ret;
+
+	ret = ks_tdat_count(c->t, c->filter, &n, c->progress ? progress : NULL, c);
+	if (ret == -ENOMEM)
+		return ks_err_set(&c->err, ret, "out of memory");
+	if (c->progress && ks_tdat_consumed(c->t) > (1u << 20))
+		fprintf(stderr, "\r\033[K");
+	ids = calloc((size_t)n.max_id + 1, sizeof(*ids));
+	if (!ids) {
+		ks_tdat_counts_free(&n);
+		return ks_err_set(&c->err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i <= n.max_id; i++)
+		ids[i] = (struct stat_entry){ i, n.per_id[i] };
+	qsort(ids, (size_t)n.max_id + 1, sizeof(*ids), entry_cmp);
+	print_stat_header(c, &n);
 	printf("\n%12s  %s\n", "count", "event");
-	for (i = 0; i <= max_id && ids[i].count; i++) {
+	for (i = 0; i <= n.max_id && ids[i].count; i++) {
 		struct tep_event *e = tep_find_event(tep, ids[i].id);
 
 		printf("%12llu  %s:%s\n", (unsigned long long)ids[i].count, e ? e->system : "?",
 		       e ? e->name : "?");
 	}
 	printf("\n%6s %12s %12s %12s\n", "cpu", "events", "bytes", "lost");
-	for (i = 0; i < info->ncpus; i++) {
-		struct ks_cpustats cs = { 0 };
-		char key[32];
-		const char *p;
+	for (i = 0; i < n.ncpus; i++) {
+		char lost[32] = "-";
+		uint64_t l;
 
-		snprintf(key, sizeof(key), "CPU: %d\n", i);
-		p = strstr(info->cpustats, key);
-		if (p)
-			ks_cpustats_parse(p + strlen(key), &cs);
-		printf("%6d %12llu %12llu %12s\n", i, (unsigned long long)per_cpu[i],
-		       (unsigned long long)ks_tdat_cpu_size(c->t, i),
-		       p ? (snprintf(key, sizeof(key), "%llu",
-				     (unsigned long long)ks_cpustats_lost(&cs)), key) : "-");
+		if (ks_tdat_cpu_lost(c->t, i, &l))
+			snprintf(lost, sizeof(lost), "%llu", (unsigned long long)l);
+		printf("%6d %12llu %12llu %12s\n", i, (unsigned long long)n.per_cpu[i],
+		       (unsigned long long)ks_tdat_cpu_size(c->t, i), lost);
 	}
 	free(ids);
-	free(per_cpu);
-	if (err_ret)
-		return ks_err_set(&c->err, err_ret, "%s is corrupted after %llu bytes of event data; "
-				  "counts cover the events before that", c->input,
-				  (unsigned long long)ks_tdat_consumed(c->t));
-	return 0;
-}
-
-static bool profile_wants(struct report_ctx *c, const struct ks_prof_sample *s)
-{
-	int i;
-
-	for (i = 0; i < c->npids && c->pids[i] != s->pid; i++)
-		;
-	if (c->npids && i == c->npids)
-		return false;
-	return !c->comm || !fnmatch(c->comm, s->comm, 0);
+	ks_tdat_counts_free(&n);
+	return ret ? corrupted(c, ret, "counts cover the events before that") : 0;
 }
 
 static void profile_header(const struct ks_prof_info *in, const struct ks_prof_stats *st,
@@ -450,50 +381,36 @@ static void profile_header(const struct ks_prof_info *in, const struct ks_prof_s
 	       "Function");
 }
 
-/* The hottest functions of a profile (weights as kscope flame's: samples, or us). */
-static int report_profile(struct report_ctx *c)
+static void print_missing(struct report_ctx *c, struct ks_prof *p)
 {
-	/* The table counts real functions: no DWARF lines or inlines needed. */
-	struct ks_prof_opts po = { .symfs = c->symfs, .no_lines = true,
-				   .no_demangle = c->no_demangle };
-	const struct ks_proftop_row *rows;
-	const struct ks_prof_info *in;
-	struct ks_proftop *top = NULL;
-	struct ks_prof_sample s;
-	struct ks_prof *p = NULL;
-	uint64_t total, done, all, seen = 0;
 	const char *path, *why;
-	size_t n, i;
-	bool in_us;
+	unsigned int i;
+
+	for (i = 0; !ks_prof_missing(p, i, &path, &why); i++)
+		if (i < 8)
+			fprintf(stderr, "kscope report: %s: %s: %s\n", c->input, path, why);
+	if (i > 8)
+		fprintf(stderr, "kscope report: %s: %u more binaries without symbols\n", c->input,
+			i - 8);
+}
+
+/* Every sample that passes the filter into the table: 0, or -errno. */
+static int top_add_all(struct report_ctx *c, struct ks_prof *p, struct ks_proftop *top)
+{
+	const struct ks_prof_filter f = { .pids = c->pids, .npids = c->npids,
+					  .comms = &c->comm, .ncomms = c->comm != NULL };
+	const struct ks_prof_info *in = ks_prof_info(p);
+	bool in_us = ks_prof_weighs_time(in);
+	struct ks_prof_sample s;
+	uint64_t done, all, seen = 0;
 	int ret;
 
-	ret = ks_prof_open(c->input, &po, &p, &c->err);
-	if (ret) {
-		char msg[sizeof(c->err.msg)];
-
-		snprintf(msg, sizeof(msg), "%s", c->err.msg);
-		if (!strstr(msg, c->input))
-			ks_err_set(&c->err, ret, "%s: %s", c->input, msg);
-		return ret;
-	}
-	in = ks_prof_info(p);
-	in_us = in->offcpu_event >= 0;
-	top = ks_proftop_new();
-	if (!top) {
-		ret = ks_err_set(&c->err, -ENOMEM, "out of memory");
-		goto out;
-	}
 	while ((ret = ks_prof_next(p, &s)) > 0) {
-		uint64_t w = 1;
-
-		if (!profile_wants(c, &s))
+		if (!ks_prof_filter_test(&f, &s))
 			continue;
-		if (in_us)
-			w = s.offcpu || in->event_clock[s.event] ? (s.weight + 500) / 1000 :
-			    in->freq ? 1000000 / in->freq : s.weight;
-		ret = ks_proftop_add(top, &s, w);
+		ret = ks_proftop_add(top, &s, ks_prof_weight(in, &s, in_us));
 		if (ret)
-			break;
+			return ks_err_set(&c->err, ret, "out of memory");
 		if (c->progress && !(++seen & 4095)) {
 			ks_prof_progress(p, &done, &all);
 			fprintf(stderr, "\rkscope report: %3.0f%%", all ? 100.0 * done / all : 100);
@@ -501,18 +418,35 @@ static int report_profile(struct report_ctx *c)
 	}
 	if (c->progress)
 		fprintf(stderr, "\r\033[K");
-	if (ret < 0) {
-		ks_err_set(&c->err, ret, "%s: corrupted profile data", c->input);
+	return ret < 0 ? ks_err_input(&c->err, ret, "%s: corrupted profile data", c->input) : 0;
+}
+
+/* The hottest functions of a profile (weights as kscope flame's: samples, or us). */
+static int report_profile(struct report_ctx *c)
+{
+	/* The table counts real functions: no DWARF lines or inlines needed. */
+	struct ks_prof_opts po = { .symfs = c->symfs, .no_lines = true,
+				   .no_demangle = c->no_demangle };
+	const struct ks_proftop_row *rows;
+	struct ks_proftop *top = NULL;
+	struct ks_prof *p = NULL;
+	uint64_t total;
+	size_t n, i;
+	int ret;
+
+	ret = ks_prof_open(c->input, &po, &p, &c->err);
+	if (ret && !strstr(c->err.msg, c->input))
+		ks_err_prefix(&c->err, ret, "%s", c->input);
+	if (ret)
+		return ret == -ENOMEM ? ret : ks_err_mark_input(&c->err, ret);
+	top = ks_proftop_new();
+	ret = top ? top_add_all(c, p, top) : ks_err_set(&c->err, -ENOMEM, "out of memory");
+	if (ret)
 		goto out;
-	}
-	for (i = 0; !ks_prof_missing(p, (unsigned int)i, &path, &why); i++)
-		if (i < 8)
-			fprintf(stderr, "kscope report: %s: %s: %s\n", c->input, path, why);
-	if (i > 8)
-		fprintf(stderr, "kscope report: %s: %zu more binaries without symbols\n", c->input,
-			i - 8);
+	print_missing(c, p);
 	total = ks_proftop_total(top);
-	profile_header(in, ks_prof_stats(p), in_us, total);
+	profile_header(ks_prof_info(p), ks_prof_stats(p), ks_prof_weighs_time(ks_prof_info(p)),
+		       total);
 	rows = ks_proftop_rows(top, c->by_total, &n);
 	for (i = 0; rows && i < n; i++)
 		printf("%7.2f%% %6.2f%%  %-12llu  %-24s %s%s\n",
@@ -520,66 +454,54 @@ static int report_profile(struct report_ctx *c)
 		       total ? 100.0 * rows[i].total / total : 0.0,
 		       (unsigned long long)rows[i].self, rows[i].object, rows[i].func,
 		       rows[i].kernel ? " [k]" : "");
-	ret = 0;
 out:
 	ks_proftop_free(top);
 	ks_prof_close(p);
 	return ret;
 }
 
+/* The file, its filters, and what it holds to read. */
+static int report_open(struct report_ctx *c)
+{
+	const struct ks_evfilter_opts fo = {
+		.events = (const char *const *)c->events, .nevents = c->nevents,
+		.pids = c->pids, .npids = c->npids, .comm = c->comm,
+	};
+	int i, ret;
+
+	ret = ks_tdat_open(c->input, &c->t, &c->err);
+	if (ret && !strstr(c->err.msg, c->input))
+		ks_err_prefix(&c->err, ret, "%s", c->input);
+	if (ret)
+		return ret == -ENOMEM ? ret : ks_err_mark_input(&c->err, ret);
+	ret = ks_evfilter_new(&c->filter, ks_tdat_tep(c->t), &fo, &c->err);
+	if (ret)
+		return ks_err_prefix(&c->err, ret, "%s", c->input);
+	if (c->cpu_filter)
+		ks_tdat_rewind(c->t, c->cpu_mask);
+	for (i = 0; i < ks_tdat_info(c->t)->ncpus; i++)
+		c->total += ks_tdat_cpu_size(c->t, i);
+	return 0;
+}
+
 int ks_cmd_report(int argc, char **argv)
 {
 	struct report_ctx c = { 0 };
-	uint64_t total = 0;
-	const char *unmatched = NULL;
 	int ret, code = KS_EXIT_OK, i;
 
 	ret = report_parse(&c, argc, argv);
-	if (ret) {
-		if (ret < 0)
-			fprintf(stderr, "kscope report: %s\n", c.err.msg);
-		code = ret > 0 ? KS_EXIT_OK : KS_EXIT_USAGE;
+	if (ret > 0)
 		goto out;
-	}
-	if (c.profile) {
-		c.progress = c.progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
-		ret = report_profile(&c);
-		if (ret) {
-			fprintf(stderr, "kscope report: %s\n", c.err.msg);
-			code = ret == -ENOENT || ret == -EACCES || ret == -ENOMEM ? KS_EXIT_FAIL :
-			       KS_EXIT_USAGE;
-		}
-		goto out;
-	}
-	ret = ks_tdat_open(c.input, &c.t, &c.err);
-	if (ret) {
-		fprintf(stderr, "kscope report: %s\n", c.err.msg);
-		code = ret == -ENOENT || ret == -EACCES ? KS_EXIT_FAIL : KS_EXIT_USAGE;
-		goto out;
-	}
-	if (c.nevents) {
-		c.match = ks_evmatch_new(ks_tdat_tep(c.t), (const char *const *)c.events, c.nevents,
-					 &unmatched);
-		if (!c.match) {
-			fprintf(stderr, "kscope report: no event in %s matches '%s'\n", c.input,
-				unmatched ? unmatched : "?");
-			code = KS_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (c.cpu_filter)
-		ks_tdat_rewind(c.t, c.cpu_mask);
-	for (i = 0; i < ks_tdat_info(c.t)->ncpus; i++)
-		total += ks_tdat_cpu_size(c.t, i);
+	/* Progress only where someone watches and the report itself goes elsewhere. */
 	c.progress = c.progress && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
-	ret = c.stat ? report_stat(&c, total) : c.graph_stats ? report_graph_stats(&c) :
-		report_events(&c, total);
-	if (ret) {
-		fprintf(stderr, "kscope report: %s\n", c.err.msg);
-		code = KS_EXIT_FAIL;
-	}
+	if (!ret && c.profile)
+		ret = report_profile(&c);
+	else if (!ret)
+		ret = report_open(&c) ?: c.stat ? report_stat(&c) :
+		      c.graph_stats ? report_graph_stats(&c) : report_events(&c);
+	code = ret < 0 ? ks_cmd_fail("report", ret, &c.err) : ks_cmd_flush("report");
 out:
-	ks_evmatch_free(c.match);
+	ks_evfilter_free(c.filter);
 	ks_tdat_close(c.t);
 	for (i = 0; i < c.nevents; i++)
 		free(c.events[i]);

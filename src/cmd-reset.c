@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* kscope reset: undo what a killed kscope left behind, from its journal. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "kscope/cmds.h"
@@ -21,41 +23,32 @@ static const struct ks_cmd_help reset_help = {
 	.opts = reset_opts,
 };
 
+static int reset_opt(void *ctx, int key, const char *arg)
+{
+	if (key != 'q')
+		return -EINVAL;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int ks_cmd_reset(int argc, char **argv)
 {
 	struct ks_reset_result res;
-	struct ks_opts_state st;
-	struct ks_err err = { "" };
-	int quiet = 0, c, ret;
+	struct ks_err err = { 0 };
+	bool quiet = false;
+	int ret, operands;
 
-	ks_opts_init(&st, &reset_help, argc, argv);
-	while ((c = ks_opts_next(&st)) != -1) {
-		switch (c) {
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			ks_opts_help(stdout, &reset_help);
-			ks_opts_free(&st);
-			return KS_EXIT_OK;
-		default:
-			fprintf(stderr, "kscope reset: %s (see --help)\n", st.bad);
-			ks_opts_free(&st);
-			return KS_EXIT_USAGE;
-		}
-	}
-	if (ks_opts_index(&st) < argc) {
-		fprintf(stderr, "kscope reset: unexpected argument '%s'\n", argv[ks_opts_index(&st)]);
-		ks_opts_free(&st);
-		return KS_EXIT_USAGE;
-	}
-	ks_opts_free(&st);
+	ret = ks_opts_parse(&reset_help, argc, argv, reset_opt, &quiet, &operands, &err);
+	if (ret > 0)
+		return KS_EXIT_OK;
+	if (!ret && operands < argc)
+		ret = ks_err_set(&err, -EINVAL, "unexpected argument '%s'", argv[operands]);
+	if (ret)
+		return ks_cmd_fail("reset", ret, &err);
 
 	ret = ks_session_reset(&res, &err);
-	if (ret && !res.failed) {
-		fprintf(stderr, "kscope reset: %s\n", err.msg);
-		return KS_EXIT_FAIL;
-	}
+	if (ret && !res.failed)
+		return ks_cmd_fail("reset", ret, &err);
 	if (!quiet || res.failed)
 		printf("kscope reset: %d journal(s) undone, %d instance(s) removed, "
 		       "%d setting(s) restored%s\n", res.journals, res.instances, res.restored,
@@ -64,5 +57,5 @@ int ks_cmd_reset(int argc, char **argv)
 		fprintf(stderr, "kscope reset: %d step(s) failed; last: %s\n", res.failed, err.msg);
 		return KS_EXIT_FAIL;
 	}
-	return KS_EXIT_OK;
+	return ks_cmd_flush("reset");
 }

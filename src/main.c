@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* kscope: the command table. Each command lives in src/cmd-<name>.c. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "kscope/base/util.h"
 #include "kscope/cmds.h"
 
 struct ks_command {
@@ -28,30 +30,89 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: kscope <command> [options]\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < KS_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'kscope <command> --help' shows a command's options; see kscope(1).\n");
+	fprintf(f, "\n'kscope help <command>' or 'kscope <command> --help' shows a command's "
+		"options;\nsee kscope(1) and kscope-<command>(1).\n");
+}
+
+static const struct ks_command *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < KS_ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* An unknown command: name the closest one, as git does, when it is close enough. */
+static int unknown(const char *name)
+{
+	size_t i, best = 0;
+	int d, best_d = 1 << 30;
+
+	for (i = 0; i < KS_ARRAY_SIZE(commands); i++) {
+		d = ks_edit_distance(name, commands[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = i;
+		}
+	}
+	if (best_d <= 2 || !strncmp(commands[best].name, name, strlen(name)))
+		fprintf(stderr, "kscope: unknown command '%s'; did you mean '%s'? "
+			"('kscope help' lists the commands)\n", name, commands[best].name);
+	else
+		fprintf(stderr, "kscope: unknown command '%s' ('kscope help' lists the commands)\n",
+			name);
+	return KS_EXIT_USAGE;
+}
+
+/* "kscope help [COMMAND]": the command's own --help, so both always agree. */
+static int help(int argc, char **argv)
+{
+	const struct ks_command *c;
+	char *args[3];
+
+	if (argc < 3) {
+		usage(stdout);
+		return ferror(stdout) ? KS_EXIT_FAIL : KS_EXIT_OK;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "kscope help: one command at a time ('kscope help %s')\n", argv[2]);
+		return KS_EXIT_USAGE;
+	}
+	c = find(argv[2]);
+	if (!c)
+		return unknown(argv[2]);
+	args[0] = (char *)c->name;
+	args[1] = "--help";
+	args[2] = NULL;
+	return c->fn(2, args);
 }
 
 int main(int argc, char **argv)
 {
-	size_t i;
+	const struct ks_command *c;
 
+	/*
+	 * A reader that goes away ("| head") is an EPIPE that each command handles (it
+	 * got what it wanted: exit 0), not a death by signal. The traced command gets
+	 * the default back (kernel/child.c).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return KS_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return KS_EXIT_OK;
-	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+		return help(argc, argv);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("kscope %s\n", KSCOPE_VERSION);
 		return KS_EXIT_OK;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "kscope: unknown command '%s' (try 'kscope --help')\n", argv[1]);
-	return KS_EXIT_USAGE;
+	c = find(argv[1]);
+	if (!c)
+		return unknown(argv[1]);
+	return c->fn(argc - 1, argv + 1);
 }

@@ -3,7 +3,12 @@
 #ifndef KSCOPE_CMDS_H
 #define KSCOPE_CMDS_H
 
-#define KSCOPE_VERSION "0.1.0"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kscope/base/err.h"
+#include "kscope/base/version.h"
 
 int ks_cmd_check(int argc, char **argv);
 int ks_cmd_list(int argc, char **argv);
@@ -15,7 +20,25 @@ int ks_cmd_latency(int argc, char **argv);
 int ks_cmd_flame(int argc, char **argv);
 int ks_cmd_profile(int argc, char **argv);
 
-/* Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input. */
-enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2 };
+/* "kscope CMD: what went wrong" on stderr; returns the exit status the error calls for. */
+static inline int ks_cmd_fail(const char *cmd, int ret, const struct ks_err *err)
+{
+	fprintf(stderr, "kscope %s: %s\n", cmd, err->msg);
+	return ks_err_exit(ret, err);
+}
+
+/*
+ * Everything written to stdout reached it: 0, or 1 with a message (a full disk). A
+ * reader that went away ("| head", EPIPE) got what it wanted: 0.
+ */
+static inline int ks_cmd_flush(const char *cmd)
+{
+	if (!fflush(stdout) && !ferror(stdout))
+		return KS_EXIT_OK;
+	if (errno == EPIPE)
+		return KS_EXIT_OK;
+	fprintf(stderr, "kscope %s: cannot write the output: %s\n", cmd, strerror(errno));
+	return KS_EXIT_FAIL;
+}
 
 #endif

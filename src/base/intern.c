@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kscope/base/hash.h"
 #include "kscope/base/intern.h"
 
 struct ks_intern {
@@ -23,30 +24,6 @@ struct ks_intern {
 	uint64_t *slots;
 	size_t nslots;			/* a power of two, at least twice n */
 };
-
-/* Eight bytes at a time: the keys are mostly packed integers. */
-static uint64_t hash_key(const void *key, size_t len)
-{
-	const unsigned char *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-
-	while (len >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-		p += 8;
-		len -= 8;
-	}
-	if (len) {
-		w = 0;
-		memcpy(&w, p, len);
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
 
 struct ks_intern *ks_intern_new(void)
 {
@@ -135,7 +112,7 @@ static int grow_ids(struct ks_intern *t)
 
 int ks_intern_add(struct ks_intern *t, const void *key, size_t len, uint32_t *id)
 {
-	uint32_t h = (uint32_t)hash_key(key, len);
+	uint32_t h = (uint32_t)ks_hash_mem(key, len);
 	size_t slot, cap;
 	char *arena;
 	int found, ret;
@@ -190,7 +167,7 @@ int ks_intern_find(const struct ks_intern *t, const void *key, size_t len, uint3
 		return -ENOENT;
 	if (!len)
 		key = "";
-	found = lookup(t, key, len, (uint32_t)hash_key(key, len), &slot);
+	found = lookup(t, key, len, (uint32_t)ks_hash_mem(key, len), &slot);
 	if (found < 0)
 		return -ENOENT;
 	*id = found;

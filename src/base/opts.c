@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Option parsing and --help, both generated from a command's option table. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +143,35 @@ void ks_opts_help(FILE *f, const struct ks_cmd_help *cmd)
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
 	fprintf(f, "\nSee kscope-%s(1).\n", cmd->name);
+}
+
+int ks_opts_error(const struct ks_opts_state *st, struct ks_err *err)
+{
+	return ks_err_set(err, -EINVAL, "%s (see --help)", st->bad);
+}
+
+int ks_opts_parse(const struct ks_cmd_help *cmd, int argc, char **argv,
+		  int (*fn)(void *ctx, int key, const char *arg), void *ctx, int *operands,
+		  struct ks_err *err)
+{
+	struct ks_opts_state st;
+	int key, ret = 0;
+
+	ks_opts_init(&st, cmd, argc, argv);
+	while (!ret && (key = ks_opts_next(&st)) != -1) {
+		if (key == 'h') {
+			ks_opts_help(stdout, cmd);
+			ret = 1;
+		} else if (key == '?') {
+			ret = ks_opts_error(&st, err);
+		} else {
+			ret = fn(ctx, key, st.optarg);
+			if (ret == -EINVAL && !err->msg[0])
+				ks_err_set(err, ret, "option '%s' is not handled", st.argv[optind - 1]);
+		}
+	}
+	if (operands)
+		*operands = optind;
+	ks_opts_free(&st);
+	return ret;
 }

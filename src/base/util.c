@@ -13,18 +13,6 @@
 
 #include "kscope/base/util.h"
 
-int ks_err_set(struct ks_err *err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 int ks_buf_reserve(struct ks_buf *b, size_t extra)
 {
 	size_t cap = b->cap ? b->cap : 256;
@@ -92,43 +80,45 @@ void ks_buf_free(struct ks_buf *b)
 	b->len = b->cap = 0;
 }
 
-int ks_read_file(const char *path, char **data, size_t *len)
+int ks_read_fd(int fd, char **data, size_t *len)
 {
 	struct ks_buf b = { 0 };
-	int fd, ret = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		if (ks_buf_reserve(&b, 65536)) {
-			ret = -ENOMEM;
-			break;
+			ks_buf_free(&b);
+			return -ENOMEM;
 		}
 		n = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ret = -errno;
-			break;
+			n = -errno;
+			ks_buf_free(&b);
+			return (int)n;
 		}
 		if (n == 0)
 			break;
-		b.len += n;
+		b.len += (size_t)n;
 	}
-	close(fd);
-	if (ret) {
-		ks_buf_free(&b);
-		return ret;
-	}
-	if (!b.data && ks_buf_reserve(&b, 1))
-		return -ENOMEM;
 	b.data[b.len] = '\0';
 	*data = b.data;
 	if (len)
 		*len = b.len;
 	return 0;
+}
+
+int ks_read_file(const char *path, char **data, size_t *len)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ks_read_fd(fd, data, len);
+	close(fd);
+	return ret;
 }
 
 int ks_write_file(const char *path, const char *str)
@@ -144,13 +134,14 @@ int ks_write_file(const char *path, const char *str)
 	return ret;
 }
 
-int ks_write_all(int fd, const void *data, size_t len)
+/* write() or, at @off >= 0, pwrite() until all of it is out. */
+static int write_loop(int fd, const void *data, size_t len, int64_t off)
 {
 	const char *p = data;
 	ssize_t n;
 
 	while (len) {
-		n = write(fd, p, len);
+		n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -158,29 +149,21 @@ int ks_write_all(int fd, const void *data, size_t len)
 		if (n == 0)
 			return -EIO;
 		p += n;
-		len -= n;
+		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
 
+int ks_write_all(int fd, const void *data, size_t len)
+{
+	return write_loop(fd, data, len, -1);
+}
+
 int ks_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 {
-	const char *p = data;
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, p, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return write_loop(fd, data, len, (int64_t)off);
 }
 
 char *ks_strip(char *s)
@@ -195,60 +178,47 @@ char *ks_strip(char *s)
 	return s;
 }
 
-int ks_parse_u64(const char *s, uint64_t *v)
+/* Damerau-Levenshtein (optimal string alignment), for "did you mean". O(len(a) * len(b)). */
+int ks_edit_distance(const char *a, const char *b)
 {
-	unsigned long long x;
-	char *end;
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int d[33][33];
 
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*v = x;
-	return 0;
+	if (la > 32 || lb > 32)
+		return 1 << 20;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
 }
 
-int ks_parse_int(const char *s, int *v)
+char *ks_hex(const void *data, size_t n, char *out)
 {
-	long x;
-	char *end;
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = data;
+	size_t i;
 
-	if (!s || !*s)
-		return -EINVAL;
-	errno = 0;
-	x = strtol(s, &end, 0);
-	if (errno || *end || x < -2147483647L - 1 || x > 2147483647L)
-		return -EINVAL;
-	*v = (int)x;
-	return 0;
-}
-
-/* "10", "2.5", "500ms", "3s", "1m". */
-int ks_parse_duration(const char *s, double *secs)
-{
-	double x;
-	char *end;
-
-	if (!s || !*s)
-		return -EINVAL;
-	errno = 0;
-	x = strtod(s, &end);
-	if (errno || end == s || x < 0)
-		return -EINVAL;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		;
-	else if (!strcmp(end, "ms"))
-		x /= 1000;
-	else if (!strcmp(end, "us"))
-		x /= 1e6;
-	else if (!strcmp(end, "m"))
-		x *= 60;
-	else
-		return -EINVAL;
-	*secs = x;
-	return 0;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return out;
 }
 
 char **ks_split(const char *s, char sep, int *count)
@@ -275,6 +245,40 @@ char **ks_split(const char *s, char sep, int *count)
 	if (count)
 		*count = (int)i;
 	return v;
+}
+
+int ks_spool_open(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	/* No O_TMPFILE on this file system: a name that is gone at once. */
+	snprintf(path, sizeof(path), "%s/.kscope-spool-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+int ks_dirname(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (!slash)
+		return snprintf(buf, size, ".") < (int)size ? 0 : -ENAMETOOLONG;
+	while (slash > path && slash[-1] == '/')
+		slash--;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	return 0;
 }
 
 int ks_outfile_open(struct ks_outfile *o, const char *path)

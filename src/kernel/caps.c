@@ -10,6 +10,7 @@
 
 #include <tracefs.h>
 
+#include "kscope/base/parse.h"
 #include "kscope/kernel/caps.h"
 #include "kscope/kernel/session.h"
 

@@ -2,9 +2,9 @@
 /* Running the traced command. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,21 +24,6 @@ static bool in_path(const char *cmd)
 		p += n + (p[n] == ':');
 	}
 	return false;
-}
-
-int ks_child_signalfd(sigset_t *old)
-{
-	sigset_t mask;
-	int fd;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, old);
-	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd < 0 ? -errno : fd;
 }
 
 int ks_child_check(char *const argv[], struct ks_err *err)
@@ -75,6 +60,8 @@ int ks_child_fork(struct ks_child *c, char *const argv[], const sigset_t *mask,
 
 		close(go[1]);
 		close(ex[0]);
+		/* kscope ignores SIGPIPE (main.c); the command must not inherit that. */
+		signal(SIGPIPE, SIG_DFL);
 		sigprocmask(SIG_SETMASK, mask, NULL);
 		if (read(go[0], &b, 1) != 1)
 			_exit(127);
@@ -83,7 +70,8 @@ int ks_child_fork(struct ks_child *c, char *const argv[], const sigset_t *mask,
 		e = errno;
 		if (write(ex[1], &e, sizeof(e)) < 0)
 			_exit(127);
-		_exit(127);
+		/* As a shell says it: 127 not found, 126 found but not runnable. */
+		_exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
 	}
 	close(go[0]);
 	close(ex[1]);

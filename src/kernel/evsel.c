@@ -162,6 +162,9 @@ int ks_evsel_apply(struct ks_session *s, const struct ks_evsel *sel, bool stackt
 			snprintf(file, sizeof(file), "events/%s/%s/trigger", r->system, r->name);
 			ret = ks_session_write(s, file, t.data, &e);
 			ks_buf_free(&t);
+			if (ret == -ENOENT)
+				return ks_err_kernel(err, ret, "triggers", "this kernel has no event "
+						     "triggers: -T cannot add stack traces");
 			if (ret)
 				return ks_err_set(err, ret, "cannot add a stack trace to %s:%s (-T): %s",
 						  r->system, r->name, e.msg);

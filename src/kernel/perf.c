@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -121,6 +122,14 @@ int ks_perf_parse_event(const char *name, const char *tracefs, struct ks_perf_ev
 	return 0;
 }
 
+bool ks_perf_event_is_tracepoint(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	/* "sys:event" or "sys:event:u"; "cycles:u" is no tracepoint. */
+	return colon && strcmp(colon, ":u") && strcmp(colon, ":k");
+}
+
 bool ks_perf_event_is_clock(const struct ks_perf_evspec *ev)
 {
 	return ev->type == PERF_TYPE_SOFTWARE && (ev->config == PERF_COUNT_SW_CPU_CLOCK ||
@@ -133,6 +142,45 @@ static int perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int g
 	int fd = (int)syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
 
 	return fd < 0 ? -errno : fd;
+}
+
+const char *ks_perf_callgraph_name(enum ks_perf_callgraph cg)
+{
+	return cg == KS_PERF_CG_FP ? "fp" : cg == KS_PERF_CG_DWARF ? "dwarf" : "none";
+}
+
+static bool is_cycles(const struct ks_perf_evspec *ev)
+{
+	return ev->type == PERF_TYPE_HARDWARE && ev->config == PERF_COUNT_HW_CPU_CYCLES;
+}
+
+int ks_perf_fallback_cycles(struct ks_perf_evspec *evs, int n)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_HARDWARE,
+				     .config = PERF_COUNT_HW_CPU_CYCLES, .disabled = 1,
+				     .exclude_kernel = 1, .exclude_hv = 1 };
+	int i, fd, wanted = 0;
+
+	for (i = 0; i < n; i++)
+		wanted |= is_cycles(&evs[i]);
+	if (!wanted)
+		return 0;
+	/* User-space cycles of this thread: allowed at any paranoia level where a PMU is. */
+	fd = perf_event_open(&a, 0, -1, -1, 0);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT && errno != EOPNOTSUPP && errno != ENODEV)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!is_cycles(&evs[i]))
+			continue;
+		evs[i].type = PERF_TYPE_SOFTWARE;
+		evs[i].config = PERF_COUNT_SW_CPU_CLOCK;
+		snprintf(evs[i].name, sizeof(evs[i].name), "cpu-clock");
+	}
+	return 1;
 }
 
 static void fill_attr(struct perf_event_attr *a, const struct ks_perf_opts *o,
@@ -196,10 +244,12 @@ static int open_error(const struct ks_perf_evspec *ev, int cpu, int tid, int ret
 		return ret;
 	}
 	if (ret == -ESRCH)
-		return ks_err_set(err, ret, "thread %d exited before it could be followed", tid);
+		return ks_err_runtime(err, ret, "thread %d exited before it could be followed", tid);
 	if (ret == -ENOENT || ret == -EOPNOTSUPP || ret == -ENODEV)
-		return ks_err_set(err, -EOPNOTSUPP, "this machine cannot sample '%s' (%s): no such "
-				  "PMU or counter", ev->name, strerror(-ret));
+		return ks_err_kernel(err, -EOPNOTSUPP, ev->tracepoint ? "perf_tracepoint" :
+				     ev->type == PERF_TYPE_HARDWARE ? "perf_hardware" :
+				     "perf_software", "this machine cannot sample '%s' (%s): no such "
+				     "PMU or counter", ev->name, strerror(-ret));
 	if (ret == -EMFILE)
 		return ks_err_set(err, ret, "too many open files for %s (raise 'ulimit -n')", who);
 	return ks_err_set(err, ret, "cannot open '%s' on %s: %s", ev->name, who, strerror(-ret));

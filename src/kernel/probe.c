@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kscope/base/parse.h"
 #include "kscope/symbols/elfsym.h"
 #include "kscope/kernel/probe.h"
 #include "kscope/kernel/session.h"
@@ -68,10 +69,11 @@ int ks_probe_parse(enum ks_probe_kind kind, const char *spec, const char *tracef
 	snprintf(p->group, sizeof(p->group), PROBE_GROUP);
 	p->file = events_file(tracefs, uprobe);
 	if (!p->file)
-		return ks_err_set(err, -EOPNOTSUPP, "this kernel has no %s events (%s); use "
-				  "tracepoints (-e)%s", uprobe ? "uprobe" : "kprobe",
-				  uprobe ? "CONFIG_UPROBE_EVENTS" : "CONFIG_KPROBE_EVENTS",
-				  uprobe ? "" : " or --uprobe for user space");
+		return ks_err_kernel(err, -EOPNOTSUPP, uprobe ? "uprobe_events" : "kprobe_events",
+				     "this kernel has no %s events (%s); use tracepoints (-e)%s",
+				     uprobe ? "uprobe" : "kprobe",
+				     uprobe ? "CONFIG_UPROBE_EVENTS" : "CONFIG_KPROBE_EVENTS",
+				     uprobe ? "" : " or --uprobe for user space");
 	rest = split_head(spec, type, p);
 	n = strcspn(rest, " \t");
 	if (!n || n >= sizeof(target))

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -73,23 +74,6 @@ static void *rec_thread(void *arg)
 	return NULL;
 }
 
-/* An unnamed file in @dir: nothing to clean up if kscope is killed. */
-static int spool_open(const char *dir)
-{
-	char path[4096];
-	int fd;
-
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd >= 0 ? fd : -errno;
-	snprintf(path, sizeof(path), "%s/.kscope-spool-XXXXXX", dir);
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	return fd;
-}
-
 int ks_rec_start(struct ks_rec **out, struct tracefs_instance *inst, int ncpus,
 		 const char *spool_dir, struct ks_err *err)
 {
@@ -124,7 +108,7 @@ int ks_rec_start(struct ks_rec **out, struct tracefs_instance *inst, int ncpus,
 		}
 		if (!r->page_size)
 			r->page_size = tracefs_cpu_read_size(c->tcpu);
-		c->fd = spool_open(spool_dir);
+		c->fd = ks_spool_open(spool_dir);
 		if (c->fd < 0) {
 			ret = ks_err_set(err, c->fd, "cannot create a spool file in %s: %s",
 					 spool_dir, strerror(-c->fd));
@@ -256,4 +240,25 @@ void ks_cpustats_parse(const char *text, struct ks_cpustats *st)
 	st->bytes = stat_value(text, "bytes");
 	st->dropped = stat_value(text, "dropped events");
 	st->read = stat_value(text, "read events");
+}
+
+uint64_t ks_cpustats_read(struct tracefs_instance *inst, int ncpus, struct ks_cpustats *st)
+{
+	uint64_t lost = 0;
+	char file[64];
+	int i;
+
+	for (i = 0; i < ncpus; i++) {
+		char *text;
+
+		memset(&st[i], 0, sizeof(st[i]));
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", i);
+		text = tracefs_instance_file_read(inst, file, NULL);
+		if (!text)
+			continue;
+		ks_cpustats_parse(text, &st[i]);
+		lost += ks_cpustats_lost(&st[i]);
+		free(text);
+	}
+	return lost;
 }

@@ -54,10 +54,15 @@ const char *ks_tracefs_dir(struct ks_err *err)
 		}
 	}
 	dir = tracefs_tracing_dir();
+	if (!dir && geteuid()) {
+		ks_err_set(err, -EACCES, "tracefs is not mounted, and only root can mount it "
+			   "(run kscope as root)");
+		return NULL;
+	}
 	if (!dir) {
-		ks_err_set(err, -ENODEV, "tracefs is not available: the kernel lacks "
-			   "CONFIG_TRACING or it cannot be mounted (try: mount -t tracefs nodev "
-			   "/sys/kernel/tracing)");
+		ks_err_kernel(err, -ENODEV, "tracefs", "tracefs is not available: the kernel "
+			      "lacks CONFIG_TRACING or it cannot be mounted (try: mount -t tracefs "
+			      "nodev /sys/kernel/tracing)");
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/trace", dir);
@@ -127,14 +132,12 @@ static int journal_add(struct ks_session *s, const char *what, const char *a, co
 
 static char *hex_encode(const char *s)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s);
 	char *h = malloc(2 * n + 2);
 
 	if (!h)
 		return NULL;
-	for (i = 0; i < n; i++)
-		sprintf(h + 2 * i, "%02x", (unsigned char)s[i]);
-	h[2 * n] = '\0';
+	ks_hex(s, n, h);
 	if (!n)
 		strcpy(h, "-");
 	return h;
@@ -687,8 +690,8 @@ int ks_session_reset(struct ks_reset_result *res, struct ks_err *err)
 		return -ENODEV;
 	d = opendir(state);
 	if (!d)
-		return errno == ENOENT ? 0 : ks_err_set(err, -errno, "cannot open %s: %s", state,
-							 strerror(errno));
+		return errno == ENOENT ? 0 : ks_err_runtime(err, -errno, "cannot open %s: %s",
+							     state, strerror(errno));
 	while ((de = readdir(d))) {
 		char path[PATH_MAX], *text;
 		size_t n = strlen(de->d_name);

@@ -40,6 +40,14 @@ static bool word_in(const char *list, const char *word)
 	return false;
 }
 
+/* The `kscope check` line that says whether @name can run here. */
+static const char *check_item(const char *name)
+{
+	if (!strcmp(name, "function") || !strcmp(name, "function_graph"))
+		return name;
+	return ks_tracer_is_latency(name) ? "latency_tracers" : "tracers";
+}
+
 bool ks_tracer_available(struct ks_session *s, const char *name)
 {
 	char *list = tracefs_instance_file_read(ks_session_instance(s), "available_tracers", NULL);
@@ -47,6 +55,30 @@ bool ks_tracer_available(struct ks_session *s, const char *name)
 
 	free(list);
 	return ok;
+}
+
+int ks_tracer_session(struct ks_session **out, const char *tag, const struct ks_tracer_opts *o,
+		      bool top_level, struct ks_err *err)
+{
+	struct ks_err e;
+	int ret;
+
+	if (!top_level && !ks_tracer_needs_top(o)) {
+		ret = ks_session_open(out, tag, &e);
+		/* No instances here, or not allowed to make one: the top level it is. */
+		if (ret == -EPERM || ret == -EACCES || ret == -ENOENT)
+			return ks_session_open_top(out, tag, err);
+		if (ret) {
+			if (err)
+				*err = e;
+			return ret;
+		}
+		if (!o->name || ks_tracer_available(*out, o->name))
+			return 0;
+		ks_session_close(*out, &e);
+		*out = NULL;
+	}
+	return ks_session_open_top(out, tag, err);
 }
 
 /* Write a list of names to a filter file in one write: "a b c". */
@@ -68,8 +100,9 @@ static int write_list(struct ks_session *s, const char *file, const char **v, in
 			   "available_filter_functions: notrace, inlined, or a module not loaded?); %s",
 			   what, b.data, e.msg);
 	else if (ret == -EPERM || ret == -EACCES)
-		ks_err_set(err, ret, "the kernel refuses function filters (%s): function tracing "
-			   "is locked down here; use -e tracepoints or --uprobe", strerror(-ret));
+		ks_err_kernel(err, ret, "filter_functions", "the kernel refuses function filters "
+			      "(%s): function tracing is locked down here; use -e tracepoints or "
+			      "--uprobe", strerror(-ret));
 	else if (ret)
 		ks_err_set(err, ret, "%s", e.msg);
 	ks_buf_free(&b);
@@ -95,14 +128,15 @@ int ks_tracer_apply(struct ks_session *s, const struct ks_tracer_opts *o, struct
 		char *list = tracefs_instance_file_read(ks_session_instance(s), "available_tracers",
 							NULL);
 
-		ret = ks_err_set(err, -ENOENT, "tracer '%s' is not available on this kernel "
+		ret = ks_err_kernel(err, -ENOENT, check_item(o->name), "tracer '%s' is not "
+				    "available on this kernel "
 				 "(available: %s)%s", o->name, list ? ks_strip(list) : "none",
 				 !strncmp(o->name, "wakeup", 6) ? "; wakeup latency can still be "
 				 "measured from sched:sched_wakeup and sched:sched_switch events" :
 				 ks_tracer_is_latency(o->name) ? "; it needs a kernel built with "
 				 "CONFIG_IRQSOFF_TRACER / CONFIG_PREEMPT_TRACER" :
 				 !strcmp(o->name, "function_graph") ? "; -p function or -e "
-				 "tracepoints may be there (see 'kscope check')" : "");
+				 "tracepoints may be there" : "");
 		free(list);
 		return ret;
 	}
@@ -137,9 +171,10 @@ int ks_tracer_apply(struct ks_session *s, const struct ks_tracer_opts *o, struct
 		return ret;
 	ret = ks_session_write(s, "current_tracer", o->name, &e);
 	if (ret == -EPERM || ret == -EACCES || ret == -EINVAL || ret == -ENODEV || ret == -EBUSY)
-		return ks_err_set(err, ret, "the kernel refuses the %s tracer (%s): it is listed but "
-				  "locked down or busy here; see 'kscope check' (tracepoints -e and "
-				  "--uprobe work without it)", o->name, strerror(-ret));
+		return ks_err_kernel(err, ret, check_item(o->name), "the kernel refuses the %s "
+				     "tracer (%s): it is listed but locked down or busy here "
+				     "(tracepoints -e and --uprobe work without it)", o->name,
+				     strerror(-ret));
 	if (ret)
 		return ks_err_set(err, ret, "%s", e.msg);
 	return 0;

@@ -9,7 +9,6 @@
  * identical to trace-cmd's.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,72 +243,4 @@ void ks_printer_free(struct ks_printer *p)
 	trace_seq_destroy(&p->seq);
 	free(p->buf);
 	p->buf = NULL;
-}
-
-struct ks_evmatch {
-	int max_id;
-	unsigned char *allow;
-};
-
-struct ks_evmatch *ks_evmatch_new(struct tep_handle *tep, const char *const *patterns, int n,
-				  const char **unmatched)
-{
-	struct tep_event **events = tep_list_events(tep, TEP_EVENT_SORT_ID);
-	struct ks_evmatch *m;
-	int i, j, nev = tep_get_events_count(tep);
-
-	*unmatched = NULL;
-	m = calloc(1, sizeof(*m));
-	if (!m || !events)
-		goto out_free;
-	for (i = 0; i < nev; i++)
-		if (events[i]->id > m->max_id)
-			m->max_id = events[i]->id;
-	m->allow = calloc(m->max_id + 1, 1);
-	if (!m->allow)
-		goto out_free;
-	for (j = 0; j < n; j++) {
-		const char *pat = patterns[j], *sep = strpbrk(pat, ":/");
-		char sys[256];
-		int hits = 0;
-
-		snprintf(sys, sizeof(sys), "%.*s", sep ? (int)(sep - pat) : 0, pat);
-		for (i = 0; i < nev; i++) {
-			struct tep_event *e = events[i];
-			bool hit = sep ? !fnmatch(sys, e->system, 0) && !fnmatch(sep[1] ? sep + 1 : "*",
-										     e->name, 0) :
-				!fnmatch(pat, e->system, 0) || !fnmatch(pat, e->name, 0);
-
-			if (hit) {
-				m->allow[e->id] = 1;
-				hits++;
-			}
-		}
-		if (!hits) {
-			*unmatched = pat;
-			goto out_free;
-		}
-	}
-	return m;
-
-out_free:
-	ks_evmatch_free(m);
-	return NULL;
-}
-
-int ks_evmatch_test(const struct ks_evmatch *m, struct tep_handle *tep, struct tep_record *rec)
-{
-	int id;
-
-	if (!m)
-		return 1;
-	id = tep_data_type(tep, rec);
-	return id >= 0 && id <= m->max_id && m->allow[id];
-}
-
-void ks_evmatch_free(struct ks_evmatch *m)
-{
-	if (m)
-		free(m->allow);
-	free(m);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kscope/base/hash.h"
 #include "kscope/output/flamegraph.h"
 
 #define FRAME_H		16.0
@@ -211,13 +212,10 @@ enum family { HOT, MEM, IO, AQUA, BLUE, ORANGE, PURPLE, GREEN };
 /* Three numbers in [0, 1) from the frame name: the same name, the same colour. */
 static void name_vec(const char *name, double v[3])
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i, len = bare_len(name);
+	uint64_t h = ks_hash_fnv(KS_HASH_SEED, name, bare_len(name));
+	size_t i;
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ull;
-	}
+	/* Half a finalizer: colours stay what they have always been. */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;

@@ -711,17 +711,11 @@ void ks_prof_close(struct ks_prof *p)
 
 static const char *hex(struct ks_prof *p, const uint8_t *b, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
 	char buf[2 * 64 + 1];
-	size_t i;
 
 	if (n > 64)
 		n = 64;
-	for (i = 0; i < n; i++) {
-		buf[2 * i] = digits[b[i] >> 4];
-		buf[2 * i + 1] = digits[b[i] & 15];
-	}
-	return pool_str(&p->pool, buf, 2 * n);
+	return pool_str(&p->pool, ks_hex(b, n, buf), 2 * n);
 }
 
 static int on_mmap(struct ks_prof *p, const struct tep_record *rec)

@@ -9,22 +9,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kscope/kernel/perf.h"
+#include "kscope/symbols/buildid.h"
 #include "kscope/profile/profrec.h"
 #include "kscope/tracedat/tracedat.h"
 
 #define SPOOL_FLUSH	(1u << 20)
-#define BUILD_ID_MAX	20
 
 #define COMMON_FIELDS \
 	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" \
@@ -121,7 +118,7 @@ struct comm_ent {
 struct build_id_cache_ent {
 	char *path;
 	uint64_t dev, ino;
-	uint8_t id[BUILD_ID_MAX];
+	uint8_t id[KS_BUILD_ID_MAX];
 	uint8_t len;
 };
 
@@ -150,15 +147,6 @@ const char *const *ks_profrec_formats(int *n)
 	return prof_formats;
 }
 
-static int open_spool(const char *dir)
-{
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd < 0 ? -errno : fd;
-}
-
 int ks_profrec_new(struct ks_profrec **out, struct ks_perf *perf, const char *spool_dir,
 		   int page_size, struct ks_err *err)
 {
@@ -166,7 +154,7 @@ int ks_profrec_new(struct ks_profrec **out, struct ks_perf *perf, const char *sp
 	int fd;
 
 	*out = NULL;
-	fd = open_spool(spool_dir);
+	fd = ks_spool_open(spool_dir);
 	if (fd < 0)
 		return ks_err_set(err, fd, "cannot create a spool file in %s: %s", spool_dir,
 				  strerror(-fd));
@@ -315,46 +303,6 @@ static int ev_commit(struct ks_profrec *r, uint64_t ts, int cpu)
 
 /* --- build-ids --- */
 
-static int read_build_id(const char *path, uint8_t *id)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-	Elf *elf;
-	int fd, len = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
-		goto out;
-	while (!len && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		Elf_Data *d;
-		size_t off = 0, noff, doff;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		d = elf_getdata(scn, NULL);
-		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)d->d_buf + noff, "GNU", 4) && nh.n_descsz &&
-			    nh.n_descsz <= BUILD_ID_MAX) {
-				memcpy(id, (char *)d->d_buf + doff, nh.n_descsz);
-				len = (int)nh.n_descsz;
-				break;
-			}
-		}
-	}
-out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return len;
-}
-
 /* The build-id of a mapped file, read once per file. 0 if it has none. */
 static int cached_build_id(struct ks_profrec *r, const char *path, const uint8_t **id)
 {
@@ -381,7 +329,7 @@ static int cached_build_id(struct ks_profrec *r, const char *path, const uint8_t
 		return 0;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
-	e->len = (uint8_t)read_build_id(path, e->id);
+	e->len = (uint8_t)ks_buildid_path(path, e->id, sizeof(e->id));
 	r->nbids++;
 	*id = e->id;
 	return e->len;
@@ -506,7 +454,7 @@ int ks_profrec_add(void *arg, int cpu, const struct perf_event_header *h)
 		memcpy(u64, p + 8, 24);
 		if (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID) {
 			bid_len = (uint8_t)p[32];
-			bid_len = bid_len > BUILD_ID_MAX ? 0 : bid_len;
+			bid_len = bid_len > KS_BUILD_ID_MAX ? 0 : bid_len;
 			bid = (const uint8_t *)p + 36;
 		} else {
 			memcpy(&maj, p + 32, 4);
@@ -775,10 +723,38 @@ static int ent_cmp(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+char *ks_profrec_meta_text(const struct ks_profrec_meta *m)
+{
+	struct ks_buf b = { 0 };
+	int i;
+
+	ks_buf_addf(&b, "kscope-profile=1\nmachine=%s\nclock=%s\nfreq=%llu\nperiod=%llu\n"
+		    "callgraph=%s\nstack_size=%u\nregs_mask=0x%llx\ntarget=%s\nevents=%d\n",
+		    m->machine, m->clock, (unsigned long long)m->freq,
+		    (unsigned long long)m->period, ks_perf_callgraph_name(m->callgraph),
+		    m->stack_size, (unsigned long long)m->regs_mask, m->target, m->nevents);
+	for (i = 0; i < m->nevents; i++)
+		ks_buf_addf(&b, "event%d=%s\nevent%d_clock=%d\nevent%d_offcpu=%d\n", i,
+			    m->events[i].name, i, ks_perf_event_is_clock(&m->events[i]), i,
+			    i == m->offcpu_event);
+	ks_buf_addf(&b, "start_ns=%llu\nduration_ns=%llu\nstart_epoch_ns=%llu\n",
+		    (unsigned long long)m->start_ns, (unsigned long long)m->duration_ns,
+		    (unsigned long long)m->start_epoch_ns);
+	if (m->cmd) {
+		ks_buf_addf(&b, "command=");
+		for (i = 0; m->cmd[i]; i++)
+			ks_buf_addf(&b, "%s%s", i ? " " : "", m->cmd[i]);
+		ks_buf_addf(&b, "\n");
+	}
+	return b.data;
+}
+
 int ks_profrec_write(struct ks_profrec *r, int fd, const char *tracefs,
-		     const struct ks_evsel *events, const char *meta, const char *clock,
+		     const struct ks_evsel *events, const struct ks_profrec_meta *m,
 		     int ncpus, struct ks_err *err)
 {
+	const char *clock = m->clock;
+	char *meta = ks_profrec_meta_text(m);
 	struct ks_tdat_synth synth = { .system = "kscope", .formats = prof_formats,
 				       .n = (int)KS_ARRAY_SIZE(prof_formats) };
 	struct ks_tdat_writer *w = NULL;
@@ -786,12 +762,13 @@ int ks_profrec_write(struct ks_profrec *r, int fd, const char *tracefs,
 	struct page_enc pe = { 0 };
 	const uint8_t *spool = NULL;
 	char clockopt[64];
-	struct utsname u;
 	uint32_t ncpu32 = (uint32_t)ncpus;
 	uint64_t kept;
 	size_t i;
 	int c, ret;
 
+	if (!meta)
+		return ks_err_set(err, -ENOMEM, "out of memory");
 	ret = spool_flush(r);
 	if (ret)
 		return ks_err_set(err, ret, "cannot write the spool: %s", strerror(-ret));
@@ -818,7 +795,7 @@ int ks_profrec_write(struct ks_profrec *r, int fd, const char *tracefs,
 			i++;
 			continue;
 		}
-		pe.fd = open_spool(r->spool_dir ? r->spool_dir : "/tmp");
+		pe.fd = ks_spool_open(r->spool_dir ? r->spool_dir : "/tmp");
 		if (pe.fd < 0) {
 			ret = ks_err_set(err, pe.fd, "cannot create a page spool: %s",
 					 strerror(-pe.fd));
@@ -851,15 +828,10 @@ int ks_profrec_write(struct ks_profrec *r, int fd, const char *tracefs,
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_TRACECLOCK, clockopt, strlen(clockopt) + 1);
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_KSCOPE_PROFILE, meta, strlen(meta) + 1);
 	ks_tdat_writer_add_option(w, KS_TDAT_OPT_CPUCOUNT, &ncpu32, sizeof(ncpu32));
-	if (!uname(&u)) {
-		char text[sizeof(u) + 8];
-
-		snprintf(text, sizeof(text), "%s %s %s %s %s", u.sysname, u.nodename, u.release,
-			 u.version, u.machine);
-		ks_tdat_writer_add_option(w, KS_TDAT_OPT_UNAME, text, strlen(text) + 1);
-	}
+	ks_tdat_writer_add_uname(w);
 	ret = ks_tdat_writer_finish(w, src, &kept, err);
 out:
+	free(meta);
 	ks_tdat_writer_free(w);
 	if (src)
 		for (c = 0; c < ncpus; c++)

@@ -10,9 +10,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kscope/base/hash.h"
 #include "kscope/profile/stacks.h"
 
 #define NONE		UINT32_MAX
@@ -42,25 +44,6 @@ struct ks_stacks {
 
 	int diff;
 };
-
-static uint64_t hash_bytes(const char *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h ^ (h >> 29);
-}
-
-static uint64_t hash_pair(uint32_t a, uint32_t b)
-{
-	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
-
-	return h ^ (h >> 31);
-}
 
 struct ks_stacks *ks_stacks_new(void)
 {
@@ -126,7 +109,7 @@ static int name_grow_table(struct ks_stacks *s)
 /* The id of a frame name, added to the arena the first time it is seen. */
 static int intern(struct ks_stacks *s, const char *p, size_t len, uint32_t *id)
 {
-	uint32_t h = (uint32_t)hash_bytes(p, len);
+	uint32_t h = (uint32_t)ks_hash_bytes(p, len);
 	size_t j, mask = s->name_ht_size - 1;
 	uint32_t e;
 
@@ -187,7 +170,7 @@ static int node_grow_table(struct ks_stacks *s)
 	if (!ht)
 		return -ENOMEM;
 	for (i = 1; i < s->nnodes; i++) {
-		j = hash_pair(s->nodes[i].parent, s->nodes[i].name) & (size - 1);
+		j = ks_hash_u64((uint64_t)s->nodes[i].parent << 32 | s->nodes[i].name) & (size - 1);
 		for (; ht[j]; j = (j + 1) & (size - 1))
 			;
 		ht[j] = i;
@@ -204,7 +187,7 @@ static uint32_t find_child(const struct ks_stacks *s, uint32_t parent, uint32_t 
 	size_t j, mask = s->node_ht_size - 1;
 	uint32_t e;
 
-	for (j = hash_pair(parent, name) & mask; (e = s->node_ht[j]); j = (j + 1) & mask)
+	for (j = ks_hash_u64((uint64_t)parent << 32 | name) & mask; (e = s->node_ht[j]); j = (j + 1) & mask)
 		if (s->nodes[e].parent == parent && s->nodes[e].name == name)
 			return e;
 	if (slot)
@@ -481,7 +464,7 @@ int ks_stacks_lookup(const struct ks_stacks *s, const char *const *frames, size_
 	for (i = 0; i < n; i++) {
 		const char *f = frames[i] ? frames[i] : "";
 		size_t len = strlen(f);
-		uint32_t h = (uint32_t)hash_bytes(f, len);
+		uint32_t h = (uint32_t)ks_hash_bytes(f, len);
 
 		id = NONE;
 		for (j = h & mask; (e = s->name_ht[j]); j = (j + 1) & mask) {
@@ -647,14 +630,40 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
 #endif
 }
 
+/*
+ * Every stack of @from into @s: with its weight as the weight (@as_base false), or as
+ * the base weight scaled by @num / @den (@den 0: unscaled).
+ */
+static int copy_all(struct ks_stacks *s, const struct ks_stacks *from, bool as_base,
+		    uint64_t num, uint64_t den, struct ks_err *err)
+{
+	uint32_t *ids = NULL, i;
+	size_t cap = 0, n;
+	uint64_t w;
+	int ret = 0;
+
+	for (i = 1; !ret && i < from->nnodes; i++) {
+		w = from->nodes[i].self;
+		if (!w)
+			continue;
+		if (den && num != den)
+			w = mul_div(w, num, den);
+		ret = path_of(from, i, &ids, &cap, &n);
+		if (ret)
+			ks_err_set(err, ret, "out of memory for the stack profile");
+		else
+			ret = copy_stack(s, from, ids, n, as_base ? w : 0, as_base ? 0 : w, err);
+	}
+	free(ids);
+	return ret;
+}
+
 int ks_stacks_diff(const struct ks_stacks *base, const struct ks_stacks *cur, int normalize,
 		   struct ks_stacks **out, struct ks_err *err)
 {
-	uint64_t bt = base->nodes[0].total, ct = cur->nodes[0].total, w;
+	uint64_t bt = base->nodes[0].total, ct = cur->nodes[0].total;
 	struct ks_stacks *s;
-	uint32_t *ids = NULL, i;
-	size_t cap = 0, n;
-	int ret = 0;
+	int ret;
 
 	*out = NULL;
 	if (normalize && !bt)
@@ -663,41 +672,14 @@ int ks_stacks_diff(const struct ks_stacks *base, const struct ks_stacks *cur, in
 	if (!s)
 		return ks_err_set(err, -ENOMEM, "out of memory for the stack profile");
 	s->diff = 1;
-	for (i = 1; i < cur->nnodes; i++) {
-		if (!cur->nodes[i].self)
-			continue;
-		ret = path_of(cur, i, &ids, &cap, &n);
-		if (ret) {
-			ks_err_set(err, ret, "out of memory for the stack profile");
-			goto out_free;
-		}
-		ret = copy_stack(s, cur, ids, n, 0, cur->nodes[i].self, err);
-		if (ret)
-			goto out_free;
+	ret = copy_all(s, cur, false, 0, 0, err) ?:
+	      copy_all(s, base, true, ct, normalize ? bt : 0, err);
+	if (ret) {
+		ks_stacks_free(s);
+		return ret;
 	}
-	for (i = 1; i < base->nnodes; i++) {
-		w = base->nodes[i].self;
-		if (!w)
-			continue;
-		if (normalize && bt != ct)
-			w = mul_div(w, ct, bt);
-		ret = path_of(base, i, &ids, &cap, &n);
-		if (ret) {
-			ks_err_set(err, ret, "out of memory for the stack profile");
-			goto out_free;
-		}
-		ret = copy_stack(s, base, ids, n, w, 0, err);
-		if (ret)
-			goto out_free;
-	}
-	free(ids);
 	*out = s;
 	return 0;
-
-out_free:
-	free(ids);
-	ks_stacks_free(s);
-	return ret;
 }
 
 /* Output. */

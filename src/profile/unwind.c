@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kscope/base/hash.h"
 #include "kscope/profile/unwind.h"
 
 #define UNW_SPACES		32	/* address spaces kept (each holds a Dwfl) */
@@ -165,13 +166,7 @@ uint64_t ks_unwind_regs_mask(const char *machine)
 
 static uint64_t unw_hash(const char *path, const uint8_t *id, size_t id_len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
-
-	for (; *path; path++)
-		h = (h ^ (unsigned char)*path) * 0x100000001b3ull;
-	while (id_len--)
-		h = (h ^ *id++) * 0x100000001b3ull;
-	return h ^ (h >> 29);
+	return ks_hash_u64(ks_hash_fnv(ks_hash_fnv(KS_HASH_SEED, path, strlen(path)), id, id_len));
 }
 
 static int unw_file_read_elf(struct unw_file *f)

@@ -17,7 +17,6 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kscope/base/hash.h"
+#include "kscope/symbols/buildid.h"
 #include "kscope/symbols/demangle.h"
 #include "kscope/base/keysort.h"
 #include "kscope/symbols/ksyms.h"
@@ -186,25 +187,6 @@ static void arena_free(struct arena *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
-}
-
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (n--)
-		h = (h ^ *b++) * 0x100000001b3ULL;
-	return mix64(h);
-}
-
 static int strset_grow(struct strset *t)
 {
 	size_t cap = t->mask ? (t->mask + 1) * 2 : 1024, i;
@@ -217,7 +199,7 @@ static int strset_grow(struct strset *t)
 
 		if (!t->slot[i])
 			continue;
-		j = hash_bytes(t->slot[i], strlen(t->slot[i])) & (cap - 1);
+		j = ks_hash_bytes(t->slot[i], strlen(t->slot[i])) & (cap - 1);
 		while (slot[j])
 			j = (j + 1) & (cap - 1);
 		slot[j] = t->slot[i];
@@ -237,7 +219,7 @@ static const char *intern_n(struct ks_syms *s, const char *str, size_t len)
 
 	if ((t->count + 1) * 2 > t->mask + 1 && strset_grow(t))
 		return NULL;
-	i = hash_bytes(str, len) & t->mask;
+	i = ks_hash_bytes(str, len) & t->mask;
 	for (; t->slot[i]; i = (i + 1) & t->mask)
 		if (!strncmp(t->slot[i], str, len) && !t->slot[i][len])
 			return t->slot[i];
@@ -323,35 +305,12 @@ static int dso_fail(struct ks_dso *d, int err, const char *why)
 	return err;
 }
 
-/* Build-ids as perf records them may be zero-padded to 20 bytes. */
-static bool bid_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	size_t n = alen < blen ? alen : blen, i;
-
-	if (!n || memcmp(a, b, n))
-		return false;
-	for (i = n; i < alen; i++)
-		if (a[i])
-			return false;
-	for (i = n; i < blen; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 static bool fd_has_build_id(int fd, const uint8_t *bid, size_t len)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	const void *fbid;
-	ssize_t n;
-	bool same;
+	uint8_t fbid[64];
+	size_t n = ks_buildid_fd(fd, fbid, sizeof(fbid));
 
-	if (!elf)
-		return false;
-	n = elf_kind(elf) == ELF_K_ELF ? dwelf_elf_gnu_build_id(elf, &fbid) : -1;
-	same = n > 0 && bid_equal(fbid, (size_t)n, bid, len);
-	elf_end(elf);
-	return same;
+	return n && ks_buildid_equal(fbid, n, bid, len);
 }
 
 /*
@@ -403,12 +362,10 @@ static int open_debugf(struct ks_dso *d, const uint8_t *bid, size_t bid_len, cha
 static int open_by_build_id(struct ks_dso *d, const uint8_t *bid, size_t len, char **name)
 {
 	char hex[2 * 64 + 1];
-	size_t i;
 
 	if (len < 2 || len > 64)
 		return -1;
-	for (i = 1; i < len; i++)
-		sprintf(hex + 2 * (i - 1), "%02x", bid[i]);
+	ks_hex(bid + 1, len - 1, hex);
 	return open_debugf(d, bid, len, name, "%s/usr/lib/debug/.build-id/%02x/%s.debug",
 			   d->s->symfs, bid[0], hex);
 }
@@ -758,12 +715,12 @@ static int dso_open_file(struct ks_syms *s, struct ks_dso *d, struct stat *st)
 
 static int dso_open(struct ks_syms *s, struct ks_dso *d)
 {
-	const void *fbid;
+	const uint8_t *fbid;
 	struct stat st;
 	GElf_Ehdr eh;
 	Elf *elf = NULL;
 	void **udata;
-	ssize_t n;
+	size_t n;
 	int fd, ret;
 
 	d->opened = true;
@@ -793,12 +750,12 @@ static int dso_open(struct ks_syms *s, struct ks_dso *d)
 		dso_fail(d, -ENOEXEC, "not an executable or shared library");
 		goto out_close;
 	}
-	n = dwelf_elf_gnu_build_id(elf, &fbid);
-	if (n > 0 && (size_t)n <= sizeof(d->fbid)) {
-		memcpy(d->fbid, fbid, (size_t)n);
-		d->fbid_len = (size_t)n;
+	n = ks_buildid_elf(elf, &fbid);
+	if (n && n <= sizeof(d->fbid)) {
+		memcpy(d->fbid, fbid, n);
+		d->fbid_len = n;
 	}
-	if (d->bid_len && !bid_equal(d->bid, d->bid_len, d->fbid, d->fbid_len)) {
+	if (d->bid_len && !ks_buildid_equal(d->bid, d->bid_len, d->fbid, d->fbid_len)) {
 		dso_fail(d, -ESTALE, "build-id differs");
 		goto out_close;
 	}
@@ -938,7 +895,7 @@ static int cu_table_grow(struct ks_dso *d)
 	for (i = 0; d->cu_mask && i <= d->cu_mask; i++) {
 		if (!d->cus[i].key)
 			continue;
-		for (j = mix64(d->cus[i].key) & (cap - 1); t[j].key; j = (j + 1) & (cap - 1))
+		for (j = ks_hash_u64(d->cus[i].key) & (cap - 1); t[j].key; j = (j + 1) & (cap - 1))
 			;
 		t[j] = d->cus[i];
 	}
@@ -962,7 +919,7 @@ static struct cu_fns *cu_functions(struct ks_dso *d, Dwarf_Die *cu)
 
 	if ((d->ncus + 1) * 2 > d->cu_mask + 1 && cu_table_grow(d))
 		return NULL;
-	for (i = mix64(key) & d->cu_mask; d->cus[i].key; i = (i + 1) & d->cu_mask)
+	for (i = ks_hash_u64(key) & d->cu_mask; d->cus[i].key; i = (i + 1) & d->cu_mask)
 		if (d->cus[i].key == key)
 			return &d->cus[i];
 	e = &d->cus[i];
@@ -1178,7 +1135,7 @@ static int dso_resolve_symbol(struct ks_syms *s, struct ks_dso *d, uint64_t off,
 
 static struct cache_ent *cache_slot(struct ks_syms *s, const struct ks_dso *d, uint64_t off)
 {
-	size_t i = mix64(off ^ d->hash) & s->cache_mask;
+	size_t i = ks_hash_u64(off ^ d->hash) & s->cache_mask;
 
 	while (s->cache[i].dso && (s->cache[i].dso != d || s->cache[i].off != off))
 		i = (i + 1) & s->cache_mask;
@@ -1258,7 +1215,7 @@ int ks_syms_dso_status(struct ks_syms *s, struct ks_dso *d, const char **why)
 
 static uint64_t dso_hash(const char *path, const uint8_t *bid, size_t len)
 {
-	return mix64((uint64_t)(uintptr_t)path) ^ (len ? hash_bytes(bid, len) : 0);
+	return ks_hash_u64((uint64_t)(uintptr_t)path) ^ (len ? ks_hash_bytes(bid, len) : 0);
 }
 
 static bool dso_is(const struct ks_dso *d, const char *path, const uint8_t *bid, size_t len)

@@ -849,6 +849,27 @@ int ks_tdat_open_mem_flags(const void *data, size_t size, unsigned int flags,
 	return 0;
 }
 
+/* trace-cmd's magic: "\x17\x08\x44" then "tracing" and the version. */
+bool ks_tdat_is_tracedat(const void *data, size_t len)
+{
+	return len >= 3 && !memcmp(data, "\x17\x08\x44", 3);
+}
+
+int ks_tdat_file_is_tracedat(const char *path)
+{
+	char magic[3];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return ks_tdat_is_tracedat(magic, (size_t)n);
+}
+
 int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err)
 {
 	return ks_tdat_open_flags(path, 0, out, err);

@@ -5,10 +5,15 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 
+#include <tracefs.h>
+
+#include "kscope/base/version.h"
 #include "kscope/kernel/evsel.h"
 #include "kscope/tracedat/tracedat.h"
 
@@ -299,6 +304,49 @@ int ks_tdat_writer_add_option(struct ks_tdat_writer *w, uint16_t id, const void 
 {
 	return ks_buf_add_u16(&w->opts, id) ?: ks_buf_add_u32(&w->opts, size) ?:
 		ks_buf_add(&w->opts, data, size);
+}
+
+int ks_tdat_writer_add_uname(struct ks_tdat_writer *w)
+{
+	struct utsname u;
+	char text[sizeof(u) + 8];
+
+	if (uname(&u))
+		return -errno;
+	snprintf(text, sizeof(text), "%s %s %s %s %s", u.sysname, u.nodename, u.release,
+		 u.version, u.machine);
+	return ks_tdat_writer_add_option(w, KS_TDAT_OPT_UNAME, text, (uint32_t)strlen(text) + 1);
+}
+
+int ks_tdat_writer_add_recording(struct ks_tdat_writer *w, struct tracefs_instance *inst,
+				 int ncpus)
+{
+	struct ks_buf b = { 0 };
+	uint32_t n = (uint32_t)ncpus;
+	char *clock;
+	int i, ret;
+
+	clock = tracefs_instance_file_read(inst, "trace_clock", NULL);
+	ret = clock ? ks_tdat_writer_add_option(w, KS_TDAT_OPT_TRACECLOCK, clock,
+						(uint32_t)strlen(clock) + 1) : 0;
+	free(clock);
+	ret = ret ?: ks_tdat_writer_add_uname(w) ?:
+		ks_tdat_writer_add_option(w, KS_TDAT_OPT_VERSION, "kscope " KSCOPE_VERSION,
+					  sizeof("kscope " KSCOPE_VERSION)) ?:
+		ks_tdat_writer_add_option(w, KS_TDAT_OPT_CPUCOUNT, &n, sizeof(n));
+	for (i = 0; !ret && i < ncpus; i++) {
+		char file[64], *text;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", i);
+		text = tracefs_instance_file_read(inst, file, NULL);
+		if (!text)
+			continue;
+		ret = ks_buf_addf(&b, "CPU: %d\n%s", i, text) ?:
+			ks_tdat_writer_add_option(w, KS_TDAT_OPT_CPUSTAT, b.data, (uint32_t)b.len + 1);
+		ks_buf_free(&b);
+		free(text);
+	}
+	return ret;
 }
 
 int ks_tdat_writer_add_cmdlines(struct ks_tdat_writer *w, const char *text, size_t len)

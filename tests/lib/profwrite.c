@@ -265,7 +265,7 @@ int main(int argc, char **argv)
 	struct input in = { 0 };
 	struct ks_speedscope *ss = NULL;
 	struct ks_pprof *pp = NULL;
-	struct ks_err err = { "" };
+	struct ks_err err = { 0 };
 	int opt, fd, ret = 1;
 	size_t i;
 

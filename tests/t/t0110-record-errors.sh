@@ -28,7 +28,7 @@ test_expect_success ROOT,TRACEFS "unknown clock lists the kernel's clocks" '
 '
 
 test_expect_success ROOT,TRACEFS "output not writable" '
-	expect_error 2 "cannot write /nonexistent/dir/x.dat" -- \
+	expect_error 1 "cannot write /nonexistent/dir/x.dat" -- \
 		record -e sched -o /nonexistent/dir/x.dat
 '
 
@@ -42,14 +42,14 @@ test_expect_success ROOT,TRACEFS "usage errors: no -e, -f first, bad pid, bad du
 	expect_error 2 "-F needs a command" -- record -e sched -F
 '
 
-test_expect_success ROOT,TRACEFS "a command that cannot run: clear error, exit 1, no file, no state" '
+test_expect_success ROOT,TRACEFS "a command that cannot run: clear error, exit 2 (or 126 from exec, as a shell), no file, no state" '
 	set +e; $KSCOPE record -q -e sched -o cmd.dat -- /nonexistent/program 2>err; rc=$?; set -e
 	cat err; test $rc = 2 && grep -q "cannot run ./nonexistent/program.: No such file" err &&
 	set +e; $KSCOPE record -q -e sched -o cmd.dat -- no-such-command-here 2>err; rc=$?; set -e
 	cat err; test $rc = 2 && grep -q "not found in PATH" err &&
 	mkdir -p adir &&
 	set +e; $KSCOPE record -q -e sched -o cmd.dat -- ./adir 2>err; rc=$?; set -e
-	cat err; test $rc = 1 && grep -q "cannot run .\\./adir.: Permission denied" err &&
+	cat err; test $rc = 126 && grep -q "cannot run .\\./adir.: Permission denied" err &&
 	test ! -e cmd.dat && assert_clean
 '
 

@@ -42,7 +42,8 @@ test_expect_success ROOT,TRACEFS,UPROBES "probe errors: unknown symbol, not ELF,
 test_expect_success ROOT,TRACEFS "kprobes: clean message where the kernel has none" '
 	if [ -f $TRACEFS/kprobe_events ]; then exit 0; fi
 	set +e; $KSCOPE record --kprobe "vfs_read" -o x.dat --duration 0.1 2>err; rc=$?; set -e
-	test $rc = 1 && grep -q "no kprobe events" err && grep -q "uprobe" err && assert_clean
+	test $rc = 3 && grep -q "no kprobe events" err && grep -q "uprobe" err &&
+	grep -q "(kscope check: kprobe_events)" err && assert_clean
 '
 
 test_expect_success ROOT,TRACEFS,UPROBES "SIGKILL leaves the probe; reset removes it and nothing else" '

@@ -58,7 +58,7 @@ test_expect_success "files that are not profiles" '
 	printf "\027\010\104tracing6\0garbage" >bad.dat &&
 	fails 2 "kscope flame: bad.dat: " "$KSCOPE" flame -i bad.dat &&
 	fails 2 "kscope report: bad.dat: " "$KSCOPE" report --profile -i bad.dat &&
-	fails 1 "cannot open nothere.dat" "$KSCOPE" report --profile -i nothere.dat &&
+	fails 2 "cannot open nothere.dat" "$KSCOPE" report --profile -i nothere.dat &&
 	# found by the fuzzer: a profile whose kscope options are gone (NULL + 0 in the
 	# option lookup, which the UBSan of clang reports)
 	fails 2 "no profile settings in the file" "$KSCOPE" flame \

@@ -40,4 +40,26 @@ test_expect_success "kscope-$c(1) renders without warnings and lists every optio
 "
 done
 
+# The SYNOPSIS is where a user looks first: it shows every option of the table too,
+# by its short or its long name.
+for c in $cmds; do
+test_expect_success "kscope-$c(1) SYNOPSIS shows every option of the option table" "
+	MANWIDTH=100 man -l \$SRC_DIR/man/kscope-$c.1 2>/dev/null |
+		sed -n '/^SYNOPSIS/,/^[A-Z]/p' >synopsis &&
+	\$KSCOPE $c --help | sed -n '/^options:/,\$p' | grep -E '^ +-' | grep -v -- '--help' >table &&
+	test -s table &&
+	while read -r first rest; do
+		short= long=
+		case \$first in
+		--*) long=\$first ;;
+		*,) short=\${first%,} long=\${rest%% *} ;;
+		*) short=\$first ;;
+		esac
+		{ [ -n \"\$short\" ] && grep -qE -- \"\$(word \"\$short\")\" synopsis; } ||
+		{ [ -n \"\$long\" ] && grep -qE -- \"\$(word \"\$long\")\" synopsis; } ||
+		{ echo \"SYNOPSIS lacks \$short \$long\"; exit 1; }
+	done <table
+"
+done
+
 test_done

@@ -692,7 +692,7 @@ static void test_pprof_errors(void)
 {
 	struct ks_prof_sample s = samples[0];
 	struct ks_pprof *p;
-	struct ks_err err = { "" };
+	struct ks_err err = { 0 };
 	struct prof pr;
 	size_t len;
 	char *raw;

@@ -152,7 +152,7 @@ static void test_add(void)
 	const char *st2[] = { "main", "work" };
 	struct ks_stacks *s = ks_stacks_new();
 	struct ks_stacks_weight w;
-	struct ks_err err = { "" };
+	struct ks_err err = { 0 };
 
 	ok(!ks_stacks_add(s, st1, 3, 7, &err), "add a stack");
 	ok(!ks_stacks_add(s, st1, 3, 3, &err), "add it again");

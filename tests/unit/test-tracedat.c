@@ -3,6 +3,7 @@
  * Unit test: trace.dat v6 written by ks_tdat_writer from a fake tracefs tree and
  * hand-made ring-buffer pages, read back by ks_tdat_* and printed by ks_printer.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -13,6 +14,8 @@
 
 #include "kscope/output/evprint.h"
 #include "kscope/kernel/evsel.h"
+#include "kscope/tracedat/evfilter.h"
+#include "kscope/tracedat/tdatstat.h"
 #include "kscope/tracedat/tracedat.h"
 #include "kscope/base/util.h"
 #include "tap.h"
@@ -184,6 +187,42 @@ int main(void)
 			if (rec->cpu != 1)
 				break;
 		is_int(i, 2, "CPU mask selects CPU 1 only");
+	}
+	/* Filters and counts (report --events/--pid/--comm, --stat). */
+	{
+		const char *ev_tick[] = { "test:tick" }, *ev_none[] = { "test:nosuch" };
+		const int other_pid[] = { 1 };
+		struct ks_evfilter_opts fo = { .events = ev_tick, .nevents = 1, .comm = "tick*" };
+		struct ks_evfilter *f = NULL;
+		struct ks_tdat_counts n;
+		uint64_t lost = 0;
+
+		ks_tdat_rewind(t, NULL);
+		ok(!ks_tdat_count(t, NULL, &n, NULL, NULL), "counted");
+		ok(n.events == 5 && n.per_cpu[0] == 3 && n.per_cpu[1] == 2 && n.per_id[42] == 5 &&
+		   n.first_ts == 1000000 && n.last_ts == 5000000 && n.unknown_drops == 1,
+		   "5 events on 2 CPUs, one lossy sub-buffer");
+		ks_tdat_counts_free(&n);
+		ok(!ks_evfilter_new(&f, ks_tdat_tep(t), &fo, &err), "filter by event and comm");
+		ks_tdat_rewind(t, NULL);
+		ok(!ks_tdat_count(t, f, &n, NULL, NULL) && n.events == 5, "both match every record");
+		ks_tdat_counts_free(&n);
+		ks_evfilter_free(f);
+		fo.pids = other_pid;
+		fo.npids = 1;
+		ok(!ks_evfilter_new(&f, ks_tdat_tep(t), &fo, &err), "filter by another pid");
+		ks_tdat_rewind(t, NULL);
+		ok(!ks_tdat_count(t, f, &n, NULL, NULL) && n.events == 0 && n.unknown_drops == 1,
+		   "nothing passes, losses still counted");
+		ks_tdat_counts_free(&n);
+		ks_evfilter_free(f);
+		fo.events = ev_none;
+		ok(ks_evfilter_new(&f, ks_tdat_tep(t), &fo, &err) == -ENOENT && !f &&
+		   strstr(err.msg, "'test:nosuch'"), "an event the file lacks: %s", err.msg);
+		ok(ks_tdat_cpu_lost(t, 0, &lost) && lost == 7, "CPU 0 lost 7 (its stats)");
+		ok(!ks_tdat_cpu_lost(t, 1, &lost), "CPU 1 has no stats in the file");
+		is_int(ks_tdat_file_is_tracedat(path), 1, "the file has the magic");
+		is_int(ks_tdat_file_is_tracedat("/nonexistent"), -ENOENT, "a missing file");
 	}
 	ks_tdat_close(t);
 	ks_evsel_free(&sel);

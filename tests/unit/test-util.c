@@ -8,31 +8,6 @@
 #include "kscope/base/util.h"
 #include "tap.h"
 
-static void test_duration(void)
-{
-	double s;
-
-	ok(!ks_parse_duration("10", &s) && s == 10, "plain seconds");
-	ok(!ks_parse_duration("2.5s", &s) && s == 2.5, "seconds with unit");
-	ok(!ks_parse_duration("500ms", &s) && s == 0.5, "milliseconds");
-	ok(!ks_parse_duration("2m", &s) && s == 120, "minutes");
-	ok(ks_parse_duration("soon", &s) < 0, "words are rejected");
-	ok(ks_parse_duration("-1", &s) < 0, "negative is rejected");
-	ok(ks_parse_duration("5h", &s) < 0, "unknown unit is rejected");
-}
-
-static void test_numbers(void)
-{
-	uint64_t u;
-	int i;
-
-	ok(!ks_parse_u64("0x10", &u) && u == 16, "hex u64");
-	ok(ks_parse_u64("-3", &u) < 0, "negative u64 rejected");
-	ok(ks_parse_u64("12abc", &u) < 0, "trailing junk rejected");
-	ok(!ks_parse_int("-42", &i) && i == -42, "negative int");
-	ok(ks_parse_int("99999999999", &i) < 0, "int overflow rejected");
-}
-
 static void test_split_strip(void)
 {
 	char **v;
@@ -97,8 +72,6 @@ static void test_outfile_device(void)
 
 int main(void)
 {
-	test_duration();
-	test_numbers();
 	test_split_strip();
 	test_buf();
 	test_cpustats();

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "kscope/base/err.h"
+
 struct ks_opt {
 	int key;		/* returned by ks_opts_next(); short option char if < 256 */
 	const char *name;	/* long name, without "--" */
@@ -41,5 +43,19 @@ int ks_opts_index(const struct ks_opts_state *st);
 void ks_opts_free(struct ks_opts_state *st);
 
 void ks_opts_help(FILE *f, const struct ks_cmd_help *cmd);
+
+/*
+ * The whole loop: @fn(@ctx, key, optarg) for every option of @argv in order, which
+ * returns 0 or -errno with @err set (a key it does not know: -EINVAL, and the error
+ * names the option). Returns 1 if --help/-h was given (the help is printed on stdout),
+ * 0 when all were taken (*@operands: the index of the first operand), or the error.
+ */
+int ks_opts_parse(const struct ks_cmd_help *cmd, int argc, char **argv,
+		  int (*fn)(void *ctx, int key, const char *arg), void *ctx, int *operands,
+		  struct ks_err *err);
+
+/* The '?' of ks_opts_next() as an error for the user (bad usage). Returns -EINVAL. */
+int ks_opts_error(const struct ks_opts_state *st, struct ks_err *err);
+
 
 #endif

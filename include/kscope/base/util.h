@@ -8,18 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kscope/base/err.h"
+
 #define KS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/*
- * Detail for an error that core code returns as -errno: the command prints it.
- * Core code never prints.
- */
-struct ks_err {
-	char msg[1024];
-};
-
-int ks_err_set(struct ks_err *err, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* A growing byte buffer. */
 struct ks_buf {
@@ -38,6 +29,8 @@ void ks_buf_free(struct ks_buf *b);
 
 /* Whole-file read that works on tracefs/procfs files whose st_size is 0. NUL-terminated. */
 int ks_read_file(const char *path, char **data, size_t *len);
+/* The same from an open fd (a pipe, standard input) to its end. */
+int ks_read_fd(int fd, char **data, size_t *len);
 int ks_write_file(const char *path, const char *str);
 /* Write all of it, retrying on EINTR and short writes. */
 int ks_write_all(int fd, const void *data, size_t len);
@@ -45,11 +38,20 @@ int ks_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
 
 /* Strings. */
 char *ks_strip(char *s);
-int ks_parse_u64(const char *s, uint64_t *v);
-int ks_parse_int(const char *s, int *v);
-int ks_parse_duration(const char *s, double *secs);
+/* @n bytes as 2n lowercase hex digits and a NUL, into @out; returns @out. */
+char *ks_hex(const void *data, size_t n, char *out);
+/* Insertions, deletions, substitutions and swaps of neighbours from @a to @b. */
+int ks_edit_distance(const char *a, const char *b);
 /* A comma separated list split into a NULL-terminated array (one allocation). */
 char **ks_split(const char *s, char sep, int *count);
+
+/*
+ * An unnamed scratch file in @dir (O_TMPFILE, or a name unlinked at once): nothing to
+ * clean up if kscope is killed, and copies from it stay on one file system. -errno.
+ */
+int ks_spool_open(const char *dir);
+/* The directory part of @path, as dirname(1) prints it, into @buf. -ENAMETOOLONG. */
+int ks_dirname(const char *path, char *buf, size_t size);
 
 /*
  * An output file that appears only when complete: written unnamed (O_TMPFILE) or

@@ -19,13 +19,6 @@ struct ks_child {
 	int exec_errno;		/* exec failed with this, or 0 */
 };
 
-/*
- * Block SIGINT, SIGTERM, SIGHUP and SIGCHLD and deliver them through the returned
- * signalfd (or -errno): a recording's loop then stops cleanly and cleanup always runs.
- * @old receives the mask to give back (and to give the command).
- */
-int ks_child_signalfd(sigset_t *old);
-
 /* Checks that @argv[0] can be run (in $PATH or a path) before anything is set up. */
 int ks_child_check(char *const argv[], struct ks_err *err);
 /* Fork; the child restores @mask and waits for ks_child_start(). */

@@ -31,14 +31,25 @@ struct ks_perf_evspec {
  */
 int ks_perf_parse_event(const char *name, const char *tracefs, struct ks_perf_evspec *ev,
 			struct ks_err *err);
+/* Whether the name @name (as given to ks_perf_parse_event) is a tracepoint's. */
+bool ks_perf_event_is_tracepoint(const char *name);
 /* Whether @ev counts time: its period is nanoseconds (cpu-clock, task-clock). */
 bool ks_perf_event_is_clock(const struct ks_perf_evspec *ev);
+/*
+ * Where no PMU counts hardware cycles (VMs, many boards), every "cycles" event of
+ * @evs becomes the cpu-clock timer. Returns 1 if it did (the caller says so once), 0
+ * if cycles can be counted here or none was asked for.
+ */
+int ks_perf_fallback_cycles(struct ks_perf_evspec *evs, int n);
 
 enum ks_perf_callgraph {
 	KS_PERF_CG_NONE,
 	KS_PERF_CG_FP,			/* the kernel walks frame pointers (PERF_SAMPLE_CALLCHAIN) */
 	KS_PERF_CG_DWARF,		/* user registers + a stack copy, unwound later */
 };
+
+/* "fp", "dwarf" or "none", as --call-graph and the profile's settings spell them. */
+const char *ks_perf_callgraph_name(enum ks_perf_callgraph cg);
 
 struct ks_perf_opts {
 	const struct ks_perf_evspec *events;

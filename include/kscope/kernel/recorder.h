@@ -41,6 +41,8 @@ struct ks_cpustats {
 
 /* Parses the text of a stats file (as stored in trace.dat's CPUSTAT option too). */
 void ks_cpustats_parse(const char *text, struct ks_cpustats *st);
+/* Every CPU's stats of @inst (NULL: the top level) into @st[ncpus]; returns the events lost. */
+uint64_t ks_cpustats_read(struct tracefs_instance *inst, int ncpus, struct ks_cpustats *st);
 /* Events that never reached a reader: overwritten, dropped or lost in a commit race. */
 static inline uint64_t ks_cpustats_lost(const struct ks_cpustats *st)
 {

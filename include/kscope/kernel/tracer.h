@@ -33,6 +33,14 @@ bool ks_tracer_is_latency(const char *name);
 bool ks_tracer_needs_top(const struct ks_tracer_opts *o);
 /* Whether @name is selectable in the session (its available_tracers). */
 bool ks_tracer_available(struct ks_session *s, const char *name);
+/*
+ * The session a tracer (or none, @o->name NULL) runs in: a private instance when the
+ * kernel has them and the tracer is available there; the top level (journaled)
+ * otherwise, for function_graph on many kernels, latency tracers, graph settings,
+ * kernels without instances, or when @top_level asks for it.
+ */
+int ks_tracer_session(struct ks_session **out, const char *tag, const struct ks_tracer_opts *o,
+		      bool top_level, struct ks_err *err);
 /* Filters first, then options, then current_tracer. Nothing traced before it is ready. */
 int ks_tracer_apply(struct ks_session *s, const struct ks_tracer_opts *o, struct ks_err *err);
 

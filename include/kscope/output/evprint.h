@@ -38,11 +38,4 @@ void ks_printer_text(struct ks_printer *p, const char *text, size_t len);
 int ks_printer_flush(struct ks_printer *p);
 void ks_printer_free(struct ks_printer *p);
 
-/* "sys:event" patterns (as for record -e) to a per-event-id allow map; NULL = all. */
-struct ks_evmatch;
-struct ks_evmatch *ks_evmatch_new(struct tep_handle *tep, const char *const *patterns, int n,
-				  const char **unmatched);
-int ks_evmatch_test(const struct ks_evmatch *m, struct tep_handle *tep, struct tep_record *rec);
-void ks_evmatch_free(struct ks_evmatch *m);
-
 #endif

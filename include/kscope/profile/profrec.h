@@ -14,8 +14,8 @@
 #include <linux/perf_event.h>
 
 #include "kscope/base/util.h"
+#include "kscope/kernel/perf.h"
 
-struct ks_perf;
 struct ks_evsel;
 struct ks_profrec;
 
@@ -66,13 +66,35 @@ int ks_profrec_synth_all(struct ks_profrec *r, uint64_t ts, int cpu);
 const struct ks_profrec_stats *ks_profrec_stats(const struct ks_profrec *r);
 
 /*
+ * A profile's settings: the file's KSCOPE_PROFILE option, "key=value" lines that
+ * ks_prof_info() reads back (src/profile/prof.c).
+ */
+struct ks_profrec_meta {
+	const char *machine;		/* uname -m */
+	const char *clock;		/* the trace clock of the timestamps: "mono" or "perf" */
+	uint64_t freq, period;		/* one of them is 0 */
+	enum ks_perf_callgraph callgraph;
+	uint32_t stack_size;		/* DWARF: bytes of stack per sample */
+	uint64_t regs_mask;
+	const char *target;		/* "system", "command" or "pids" */
+	const struct ks_perf_evspec *events;
+	int nevents;
+	int offcpu_event;		/* index into events, or -1 */
+	uint64_t start_ns, duration_ns;	/* CLOCK_MONOTONIC */
+	uint64_t start_epoch_ns;	/* wall clock at start_ns */
+	char *const *cmd;		/* the profiled command, or NULL */
+};
+
+/* The option's text (malloc'd), or NULL. */
+char *ks_profrec_meta_text(const struct ks_profrec_meta *m);
+
+/*
  * Write the trace.dat: headers and formats from @tracefs (plus @events' formats,
  * e.g. sched:sched_switch for decoding raw tracepoint samples), the kscope
  * formats, kallsyms, @meta as the KSCOPE_PROFILE option, and the pages.
- * @clock is the trace clock the timestamps are on ("mono" or "perf").
  */
 int ks_profrec_write(struct ks_profrec *r, int fd, const char *tracefs,
-		     const struct ks_evsel *events, const char *meta, const char *clock,
+		     const struct ks_evsel *events, const struct ks_profrec_meta *meta,
 		     int ncpus, struct ks_err *err);
 
 /* The current time on @clock's perf clock, for stamping synthesized records. */

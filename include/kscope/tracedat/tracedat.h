@@ -13,6 +13,7 @@
 struct tep_handle;
 struct tep_record;
 struct ks_evsel;
+struct tracefs_instance;
 
 /* Option ids as trace-cmd numbers them; ids >= 0x7F00 are kscope's own. */
 enum ks_tdat_option {
@@ -64,6 +65,15 @@ int ks_tdat_writer_new(struct ks_tdat_writer **out, int fd, const char *tracefs,
 int ks_tdat_kernel_long_size(const char *tracefs);
 int ks_tdat_writer_add_option(struct ks_tdat_writer *w, uint16_t id, const void *data,
 			      uint32_t size);
+/* The UNAME option: this machine's uname. */
+int ks_tdat_writer_add_uname(struct ks_tdat_writer *w);
+/*
+ * What a recording of the tracefs instance @inst (NULL: the top level) stores about
+ * itself: its trace clock, uname, kscope's version, the CPU count and every CPU's
+ * ring buffer stats (read now: call it after tracing stopped).
+ */
+int ks_tdat_writer_add_recording(struct ks_tdat_writer *w, struct tracefs_instance *inst,
+				 int ncpus);
 /*
  * Comms the caller knows better than the kernel ("PID COMM" lines): they go first
  * into saved_cmdlines, and readers keep the first name of a pid.
@@ -99,6 +109,11 @@ struct ks_tdat_info {
 	const char *cpustats;	/* CPUSTAT options concatenated, or "" */
 	const char *backend;	/* "kscope" or "libtracecmd" */
 };
+
+/* Whether @data starts like a trace.dat (any version): its magic bytes. */
+bool ks_tdat_is_tracedat(const void *data, size_t len);
+/* The same for the file @path: 1 yes, 0 no (or too short), -errno if it cannot be read. */
+int ks_tdat_file_is_tracedat(const char *path);
 
 int ks_tdat_open(const char *path, struct ks_tdat **out, struct ks_err *err);
 /* Opens from memory (used by the fuzzer); the buffer must outlive the handle. */

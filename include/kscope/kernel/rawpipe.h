@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Live reading of a session's per-CPU ring buffers (trace_pipe_raw, non-blocking):
+ * each call takes the sub-buffers that are ready on every CPU and hands their events
+ * over in time order, as records libtraceevent decodes. For commands that look at
+ * events as they happen (stream, the streaming analyses) rather than store them.
+ */
+#ifndef KSCOPE_KERNEL_RAWPIPE_H
+#define KSCOPE_KERNEL_RAWPIPE_H
+
+#include <event-parse.h>
+
+#include "kscope/base/util.h"
+
+struct ks_session;
+struct ks_rawpipe;
+
+int ks_rawpipe_open(struct ks_rawpipe **out, struct ks_session *s, int ncpus, struct ks_err *err);
+void ks_rawpipe_free(struct ks_rawpipe *p);
+
+/* Return 0 to go on, -errno to stop the batch (that value is returned). */
+typedef int (*ks_rawpipe_cb)(void *arg, struct tep_record *rec);
+/*
+ * Read what is ready (at most 256 sub-buffers a CPU), then call @cb for each event in
+ * time order; a sub-buffer's lost events are in the first record's missed_events.
+ * Returns the number of events, or -errno.
+ */
+int ks_rawpipe_batch(struct ks_rawpipe *p, ks_rawpipe_cb cb, void *arg);
+
+/* A task that started after the comms were loaded: take its name from /proc. */
+void ks_rawpipe_learn_comm(struct tep_handle *tep, const struct tep_record *rec);
+
+#endif
