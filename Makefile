@@ -205,15 +205,16 @@ tcheck: all $(BUILD)/tests/loadgen $(BUILD)/tests/profwrite $(BUILD)/tests/profl
 	$(BUILD)/tests/profload-nofp $(BUILD)/tests/profload-cxx
 	prove -f tests/t/t*.sh
 
-# AddressSanitizer + UBSan build: unit tests and the report/parser tests.
+# AddressSanitizer + UBSan build: unit tests, every command's exit paths (t0020), and
+# the report/parser and profile tests.
 asan-check: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 asan-check: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 asan-check:
 	$(MAKE) SANITIZE=1 BUILD=build-asan KSCOPE=build-asan/kscope build-asan/kscope \
 		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 	prove -e '' $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
-	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f $(wildcard tests/t/t*-report-*.sh) \
-		$(wildcard tests/t/t06*-profile-*.sh)
+	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f tests/t/t0020-exit-codes.sh \
+		$(wildcard tests/t/t*-report-*.sh) $(wildcard tests/t/t06*-profile-*.sh)
 
 # The source tree's layering, mirrored headers, file sizes and license lines.
 layers-check:

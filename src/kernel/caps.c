@@ -12,6 +12,7 @@
 
 #include "kscope/base/parse.h"
 #include "kscope/kernel/caps.h"
+#include "kscope/kernel/proc.h"
 #include "kscope/kernel/session.h"
 
 const char *ks_cap_str(enum ks_cap_state s)
@@ -191,14 +192,27 @@ static void probe_ftrace_enabled(struct ks_caps *c)
 		KS_CAP_FORBIDDEN : KS_CAP_YES;
 }
 
+/* Whether a tracefs is mounted anywhere yet (/proc/mounts: "nodev /sys/kernel/tracing tracefs"). */
+static bool tracefs_mounted(void)
+{
+	char *mounts;
+	bool yes;
+
+	if (ks_read_file("/proc/self/mounts", &mounts, NULL))
+		return false;
+	yes = strstr(mounts, " tracefs ") != NULL;
+	free(mounts);
+	return yes;
+}
+
 int ks_caps_probe(struct ks_caps *c, struct ks_err *err)
 {
 	const char *dir;
 	char path[512], buf[64], *readme = NULL, *t;
-	bool mounted = tracefs_tracing_dir_is_mounted(false, NULL) > 0;
+	bool mounted = tracefs_mounted();
 
 	memset(c, 0, sizeof(*c));
-	c->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	c->ncpus = ks_proc_ncpus();
 	c->btf = access("/sys/kernel/btf/vmlinux", F_OK) == 0;
 	read_trimmed("/sys/kernel/security/lockdown", c->lockdown, sizeof(c->lockdown));
 	if (!c->lockdown[0])
