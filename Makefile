@@ -61,7 +61,7 @@ endif
 
 BUILD		?= build
 # Library layers, lowest first (docs/DESIGN.md); commands and plugins sit on top.
-LAYERS		:= base symbols kernel tracedat profile output
+LAYERS		:= base symbols kernel tracedat profile output analysis
 LIB_SRCS	:= $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)) $(wildcard plugins/*.c)
 CMD_SRCS	:= $(wildcard src/cmd-*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -205,8 +205,8 @@ tcheck: all $(BUILD)/tests/loadgen $(BUILD)/tests/profwrite $(BUILD)/tests/profl
 	$(BUILD)/tests/profload-nofp $(BUILD)/tests/profload-cxx
 	prove -f tests/t/t*.sh
 
-# AddressSanitizer + UBSan build: unit tests, every command's exit paths (t0020), and
-# the report/parser and profile tests.
+# AddressSanitizer + UBSan build: unit tests, every command's exit paths (t0020), the
+# report/parser, profile and analysis tests.
 asan-check: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 asan-check: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 asan-check:
@@ -214,7 +214,8 @@ asan-check:
 		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 	prove -e '' $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 	KSCOPE_BIN=$(CURDIR)/build-asan/kscope prove -f tests/t/t0020-exit-codes.sh \
-		$(wildcard tests/t/t*-report-*.sh) $(wildcard tests/t/t06*-profile-*.sh)
+		$(wildcard tests/t/t*-report-*.sh) $(wildcard tests/t/t06*-profile-*.sh) \
+		$(wildcard tests/t/t07*-analysis-*.sh)
 
 # The source tree's layering, mirrored headers, file sizes and license lines.
 layers-check:
@@ -244,6 +245,7 @@ check: deps-check
 
 bench: all
 	tests/bench/report-bench.sh
+	tests/bench/analysis-bench.sh
 
 # perf record + perf script | stackcollapse-perf.pl | flamegraph.pl vs kscope profile +
 # flame: overhead, and samples to SVG (FLAMEGRAPH_DIR=a FlameGraph checkout; RUNS=N).

@@ -10,10 +10,14 @@
 
 #include "kscope/cmds.h"
 #include "kscope/kernel/evsel.h"
+#include "kscope/analysis/analysis.h"
 #include "kscope/base/opts.h"
 #include "kscope/kernel/session.h"
+#include "kscope/plugins/plugins.h"
 
 static const struct ks_opt list_opts[] = {
+	{ 'a', "analyses", NULL, "list the analyses (also: kscope list analyses), what each reads "
+	  "and whether this kernel has it" },
 	{ 'e', "events", NULL, "list events as system:event (optional glob operand: 'sched:*')" },
 	{ 'F', "format", NULL, "with -e: print each event's format (fields and print fmt)" },
 	{ 't', "tracers", NULL, "list the tracers this kernel has (kscope check says which run)" },
@@ -23,8 +27,10 @@ static const struct ks_opt list_opts[] = {
 
 static const struct ks_cmd_help list_help = {
 	.name = "list",
-	.usage = "[-e [-F] [GLOB]] [-t] [-o]",
-	.summary = "List what the running kernel can trace. Without options, lists events.",
+	.usage = "[-e [-F] [GLOB]] [-t] [-o] [-a | analyses]",
+	.summary = "List what the running kernel can trace. Without options, lists events.\n"
+		   "With -a (or the word analyses), the analyses kscope runs, the events each\n"
+		   "reads and how it runs on this kernel.",
 	.opts = list_opts,
 };
 
@@ -104,8 +110,26 @@ static int list_options(const char *tracefs, struct ks_err *err)
 }
 
 struct list_args {
-	bool events, tracers, options, format;
+	bool events, tracers, options, format, analyses;
 };
+
+/* The analyses, what they answer like, read, and how they run on this kernel. */
+static int list_analyses(const char *tracefs)
+{
+	const struct ks_plugin *const *p;
+	char missing[128], how[192];
+	size_t i, n;
+
+	printf("%-10s %-14s %-54s %s\n", "ANALYSIS", "LIKE", "READS", "HERE");
+	for (p = ks_plugins(&n), i = 0; i < n; i++) {
+		if (ks_analysis_missing(p[i], tracefs, missing, sizeof(missing)))
+			snprintf(how, sizeof(how), "no: this kernel lacks %s", missing);
+		else
+			snprintf(how, sizeof(how), "tracepoints, streamed and aggregated in user space");
+		printf("%-10s %-14s %-54s %s\n", p[i]->name, p[i]->peer, p[i]->needs, how);
+	}
+	return 0;
+}
 
 static int list_opt(void *ctx, int key, const char *arg)
 {
@@ -124,6 +148,9 @@ static int list_opt(void *ctx, int key, const char *arg)
 	case 'o':
 		a->options = true;
 		return 0;
+	case 'a':
+		a->analyses = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -138,11 +165,16 @@ int ks_cmd_list(int argc, char **argv)
 	ret = ks_opts_parse(&list_help, argc, argv, list_opt, &a, &i, &err);
 	if (ret > 0)
 		return KS_EXIT_OK;
+	if (!ret && i < argc && !strcmp(argv[i], "analyses") && !a.events && !a.tracers &&
+	    !a.options) {
+		a.analyses = true;
+		i++;
+	}
 	if (!ret && i < argc)
 		glob = argv[i];
 	if (!ret && i + 1 < argc)
 		ret = ks_err_set(&err, -EINVAL, "unexpected argument '%s'", argv[i + 1]);
-	if (!a.events && !a.tracers && !a.options)
+	if (!a.events && !a.tracers && !a.options && !a.analyses)
 		a.events = true;
 	if (!ret && glob && !a.events)
 		ret = ks_err_set(&err, -EINVAL, "a glob only applies to -e");
@@ -152,7 +184,9 @@ int ks_cmd_list(int argc, char **argv)
 	tracefs = ks_tracefs_dir(&err);
 	if (!tracefs)
 		return ks_cmd_fail("list", -ENODEV, &err);
-	if (a.events)
+	if (a.analyses)
+		ret = list_analyses(tracefs);
+	if (!ret && a.events)
 		ret = list_events(tracefs, glob, a.format, &err);
 	if (!ret && a.tracers)
 		ret = list_tracers(tracefs, &err);

@@ -150,7 +150,7 @@ static int print_one(void *arg, struct tep_record *rec)
 /* One batch out to stdout. */
 static int stream_batch(struct stream_ctx *c)
 {
-	int ret = ks_rawpipe_batch(c->pipe, print_one, c);
+	int ret = ks_rawpipe_batch(c->pipe, UINT64_MAX, print_one, c);
 
 	return ret < 0 ? ret : ks_printer_flush(&c->pr);
 }

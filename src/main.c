@@ -6,6 +6,7 @@
 
 #include "kscope/base/util.h"
 #include "kscope/cmds.h"
+#include "kscope/plugins/plugins.h"
 
 struct ks_command {
 	const char *name;
@@ -27,11 +28,15 @@ static const struct ks_command commands[] = {
 
 static void usage(FILE *f)
 {
-	size_t i;
+	const struct ks_plugin *const *p;
+	size_t i, n;
 
 	fprintf(f, "usage: kscope <command> [options]\n\ncommands:\n");
 	for (i = 0; i < KS_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nanalyses (kscope list analyses says what each needs):\n");
+	for (p = ks_plugins(&n), i = 0; i < n; i++)
+		fprintf(f, "  %-8s %s\n", p[i]->name, p[i]->summary);
 	fprintf(f, "\n'kscope help <command>' or 'kscope <command> --help' shows a command's "
 		"options;\nsee kscope(1) and kscope-<command>(1).\n");
 }
@@ -46,32 +51,51 @@ static const struct ks_command *find(const char *name)
 	return NULL;
 }
 
-/* An unknown command: name the closest one, as git does, when it is close enough. */
+/* An unknown command: name the closest command or analysis, as git does, when close enough. */
 static int unknown(const char *name)
 {
-	size_t i, best = 0;
+	const struct ks_plugin *const *p;
+	const char *best = NULL;
+	size_t i, n;
 	int d, best_d = 1 << 30;
 
-	for (i = 0; i < KS_ARRAY_SIZE(commands); i++) {
-		d = ks_edit_distance(name, commands[i].name);
-		if (d < best_d) {
+	p = ks_plugins(&n);
+	for (i = 0; i < KS_ARRAY_SIZE(commands) + n; i++) {
+		const char *c = i < KS_ARRAY_SIZE(commands) ? commands[i].name :
+				p[i - KS_ARRAY_SIZE(commands)]->name;
+
+		d = ks_edit_distance(name, c);
+		if (d < best_d || (d == best_d && !strncmp(c, name, strlen(name)))) {
 			best_d = d;
-			best = i;
+			best = c;
 		}
 	}
-	if (best_d <= 2 || !strncmp(commands[best].name, name, strlen(name)))
+	if (best && (best_d <= 2 || !strncmp(best, name, strlen(name))))
 		fprintf(stderr, "kscope: unknown command '%s'; did you mean '%s'? "
-			"('kscope help' lists the commands)\n", name, commands[best].name);
+			"('kscope help' lists the commands)\n", name, best);
 	else
 		fprintf(stderr, "kscope: unknown command '%s' ('kscope help' lists the commands)\n",
 			name);
 	return KS_EXIT_USAGE;
 }
 
+/* A command or an analysis by its name: what runs it. */
+static int run(const char *name, int argc, char **argv)
+{
+	const struct ks_command *c = find(name);
+	const struct ks_plugin *p;
+
+	if (c)
+		return c->fn(argc, argv);
+	p = ks_plugin_find(name);
+	if (p)
+		return ks_cmd_analysis(p, argc, argv);
+	return unknown(name);
+}
+
 /* "kscope help [COMMAND]": the command's own --help, so both always agree. */
 static int help(int argc, char **argv)
 {
-	const struct ks_command *c;
 	char *args[3];
 
 	if (argc < 3) {
@@ -82,18 +106,14 @@ static int help(int argc, char **argv)
 		fprintf(stderr, "kscope help: one command at a time ('kscope help %s')\n", argv[2]);
 		return KS_EXIT_USAGE;
 	}
-	c = find(argv[2]);
-	if (!c)
-		return unknown(argv[2]);
-	args[0] = (char *)c->name;
+	args[0] = argv[2];
 	args[1] = "--help";
 	args[2] = NULL;
-	return c->fn(2, args);
+	return run(argv[2], 2, args);
 }
 
 int main(int argc, char **argv)
 {
-	const struct ks_command *c;
 
 	/*
 	 * A reader that goes away ("| head") is an EPIPE that each command handles (it
@@ -111,8 +131,5 @@ int main(int argc, char **argv)
 		printf("kscope %s\n", KSCOPE_VERSION);
 		return KS_EXIT_OK;
 	}
-	c = find(argv[1]);
-	if (!c)
-		return unknown(argv[1]);
-	return c->fn(argc - 1, argv + 1);
+	return run(argv[1], argc - 1, argv + 1);
 }

@@ -3,11 +3,10 @@
 #ifndef KSCOPE_CMDS_H
 #define KSCOPE_CMDS_H
 
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "kscope/base/err.h"
+#include "kscope/base/util.h"
 #include "kscope/base/version.h"
 
 int ks_cmd_check(int argc, char **argv);
@@ -19,6 +18,10 @@ int ks_cmd_reset(int argc, char **argv);
 int ks_cmd_latency(int argc, char **argv);
 int ks_cmd_flame(int argc, char **argv);
 int ks_cmd_profile(int argc, char **argv);
+
+struct ks_plugin;
+/* kscope NAME for an analysis (src/cmd-analysis.c). */
+int ks_cmd_analysis(const struct ks_plugin *p, int argc, char **argv);
 
 /* "kscope CMD: what went wrong" on stderr; returns the exit status the error calls for. */
 static inline int ks_cmd_fail(const char *cmd, int ret, const struct ks_err *err)
@@ -35,9 +38,9 @@ static inline int ks_cmd_flush(const char *cmd)
 {
 	if (!fflush(stdout) && !ferror(stdout))
 		return KS_EXIT_OK;
-	if (errno == EPIPE)
+	if (ks_fd_reader_gone(fileno(stdout)))
 		return KS_EXIT_OK;
-	fprintf(stderr, "kscope %s: cannot write the output: %s\n", cmd, strerror(errno));
+	fprintf(stderr, "kscope %s: cannot write the output\n", cmd);
 	return KS_EXIT_FAIL;
 }
 

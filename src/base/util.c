@@ -2,6 +2,7 @@
 /* Helpers shared by every module. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +384,13 @@ char *ks_udec_back(char *end, unsigned long long v)
 		*--end = (char)('0' + v);
 	}
 	return end;
+}
+
+int ks_fd_reader_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 uint64_t ks_now_ns(void)

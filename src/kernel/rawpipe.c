@@ -30,8 +30,12 @@ struct ks_rawpipe {
 	char *page;
 	struct kbuffer *kbuf;
 	struct ks_buf data;	/* the events of a batch, back to back */
+	struct ks_buf held;	/* events newer than a batch's cutoff, for the next one */
 	struct rawpipe_event *evs;
+	size_t n;		/* events in evs: held ones first */
 	size_t cap;
+	uint64_t *last_ts;	/* per CPU: the newest event read of a CPU left unfinished */
+	bool more;		/* the last batch left sub-buffers unread */
 };
 
 int ks_rawpipe_open(struct ks_rawpipe **out, struct ks_session *s, int ncpus, struct ks_err *err)
@@ -45,9 +49,10 @@ int ks_rawpipe_open(struct ks_rawpipe **out, struct ks_session *s, int ncpus, st
 	p->page_size = (int)sysconf(_SC_PAGESIZE);
 	p->page = malloc((size_t)p->page_size);
 	p->fds = malloc((size_t)ncpus * sizeof(*p->fds));
+	p->last_ts = calloc((size_t)ncpus, sizeof(*p->last_ts));
 	p->kbuf = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
 				KBUFFER_ENDIAN_LITTLE);
-	if (!p->page || !p->fds || !p->kbuf) {
+	if (!p->page || !p->fds || !p->kbuf || !p->last_ts) {
 		ks_rawpipe_free(p);
 		return ks_err_set(err, -ENOMEM, "out of memory");
 	}
@@ -72,10 +77,12 @@ void ks_rawpipe_free(struct ks_rawpipe *p)
 		if (p->fds[i] >= 0)
 			close(p->fds[i]);
 	free(p->fds);
+	free(p->last_ts);
 	free(p->page);
 	if (p->kbuf)
 		kbuffer_free(p->kbuf);
 	ks_buf_free(&p->data);
+	ks_buf_free(&p->held);
 	free(p->evs);
 	free(p);
 }
@@ -88,7 +95,7 @@ static int ev_cmp(const void *a, const void *b)
 }
 
 /* One ready sub-buffer's events appended to the batch. */
-static int take_page(struct ks_rawpipe *p, int cpu, size_t *n)
+static int take_page(struct ks_rawpipe *p, int cpu)
 {
 	unsigned long long ts;
 	long long missed;
@@ -100,7 +107,7 @@ static int take_page(struct ks_rawpipe *p, int cpu, size_t *n)
 	for (ev = kbuffer_read_event(p->kbuf, &ts); ev; ev = kbuffer_next_event(p->kbuf, &ts)) {
 		int size = kbuffer_event_size(p->kbuf);
 
-		if (*n == p->cap) {
+		if (p->n == p->cap) {
 			size_t cap = p->cap * 2 + 256;
 			struct rawpipe_event *ne = realloc(p->evs, cap * sizeof(*ne));
 
@@ -109,44 +116,97 @@ static int take_page(struct ks_rawpipe *p, int cpu, size_t *n)
 			p->evs = ne;
 			p->cap = cap;
 		}
-		p->evs[*n] = (struct rawpipe_event){ ts, cpu, size, missed, p->data.len };
+		p->evs[p->n] = (struct rawpipe_event){ ts, cpu, size, missed, p->data.len };
 		missed = 0;
 		if (ks_buf_add(&p->data, ev, (size_t)size))
 			return -ENOMEM;
-		(*n)++;
+		p->n++;
+		p->last_ts[cpu] = ts;
 	}
 	return 0;
 }
 
-int ks_rawpipe_batch(struct ks_rawpipe *p, ks_rawpipe_cb cb, void *arg)
+/*
+ * The events of the previous batch newer than its cutoff start this one: their data
+ * moves from the held buffer to the front of the batch's.
+ */
+static void restore_held(struct ks_rawpipe *p)
 {
-	size_t n = 0, i;
-	int cpu, ret = 0;
+	struct ks_buf t = p->data;
 
-	p->data.len = 0;
+	p->data = p->held;
+	p->held = t;
+	p->held.len = 0;
+}
+
+/* Keep events [from, n) for the next batch; their data goes to the held buffer. */
+static int hold(struct ks_rawpipe *p, size_t from)
+{
+	size_t i, k = 0;
+
+	p->held.len = 0;
+	for (i = from; i < p->n; i++) {
+		size_t off = p->held.len;
+
+		if (ks_buf_add(&p->held, p->data.data + p->evs[i].off, (size_t)p->evs[i].size))
+			return -ENOMEM;
+		p->evs[k] = p->evs[i];
+		p->evs[k++].off = off;
+	}
+	p->n = k;
+	return 0;
+}
+
+int ks_rawpipe_batch(struct ks_rawpipe *p, uint64_t cutoff, ks_rawpipe_cb cb, void *arg)
+{
+	size_t i, done;
+	int cpu, ret = 0, r;
+
+	restore_held(p);
+	p->more = false;
 	for (cpu = 0; cpu < p->ncpus && !ret; cpu++) {
 		int pages = 0;
 
-		while (!ret && p->fds[cpu] >= 0 && pages++ < RAWPIPE_MAX_PAGES) {
+		while (!ret && p->fds[cpu] >= 0 && pages < RAWPIPE_MAX_PAGES) {
 			if (read(p->fds[cpu], p->page, (size_t)p->page_size) <= 0)
 				break;
-			ret = take_page(p, cpu, &n);
+			ret = take_page(p, cpu);
+			pages++;
+		}
+		/* A CPU with more to read: nothing newer than what was read of it is complete. */
+		if (pages == RAWPIPE_MAX_PAGES) {
+			p->more = true;
+			if (p->last_ts[cpu] < cutoff)
+				cutoff = p->last_ts[cpu];
 		}
 	}
 	/* What was read is handed over even after a failure: it left the kernel. */
-	qsort(p->evs, n, sizeof(*p->evs), ev_cmp);
-	for (i = 0; i < n; i++) {
+	if (ret)
+		cutoff = UINT64_MAX;
+	if (p->n)
+		qsort(p->evs, p->n, sizeof(*p->evs), ev_cmp);
+	for (done = 0; done < p->n && p->evs[done].ts <= cutoff; done++) {
 		struct tep_record rec = {
-			.ts = p->evs[i].ts, .cpu = p->evs[i].cpu, .size = p->evs[i].size,
-			.record_size = p->evs[i].size, .missed_events = p->evs[i].missed,
-			.data = p->data.data + p->evs[i].off,
+			.ts = p->evs[done].ts, .cpu = p->evs[done].cpu, .size = p->evs[done].size,
+			.record_size = p->evs[done].size, .missed_events = p->evs[done].missed,
+			.data = p->data.data + p->evs[done].off,
 		};
-		int r = cb(arg, &rec);
 
-		if (r)
+		r = cb(arg, &rec);
+		if (r) {
+			p->n = 0;
 			return r;
+		}
 	}
-	return ret ? ret : (int)n;
+	i = done;
+	r = hold(p, i);
+	p->data.len = 0;
+	return ret ? ret : r ? r : (int)done;
+}
+
+bool ks_rawpipe_more(const struct ks_rawpipe *p)
+{
+	return p->more;
 }
 
 void ks_rawpipe_learn_comm(struct tep_handle *tep, const struct tep_record *rec)

@@ -88,6 +88,7 @@ struct ks_tdat {
 	int peek_err;
 	int last_cpu;		/* the CPU whose event was returned last; advance it first */
 	int corrupt;
+	int32_t *min_size;	/* per event id: record_size()'s floor; -1 not known yet */
 #ifdef KS_HAVE_TRACECMD
 	struct tracecmd_input *tc;
 	struct tep_record *tc_last[2];	/* the last two handed out; the older is freed */
@@ -567,17 +568,41 @@ static void heap_down(struct ks_tdat *t, int i)
  * (a 4 GB copy). Such a record is corrupt: let it end at the field instead; the
  * bytes up to there are in the page buffer (field offsets are checked).
  */
-static int record_size(struct ks_tdat *t, struct tep_record *rec)
+static int32_t min_record_size(struct ks_tdat *t, struct tep_record *rec)
 {
 	struct tep_event *ev = tep_find_event_by_record(t->tep, rec);
 	struct tep_format_field *f;
-	int size = rec->size, i;
+	int32_t size = 0;
+	int i;
 
 	for (i = 0; ev && i < 2; i++)
 		for (f = i ? ev->format.fields : ev->format.common_fields; f; f = f->next)
 			if (!f->size && f->offset > size)
 				size = f->offset;
 	return size;
+}
+
+/* The floor is known per event id (common_type, the record's first u16): found once. */
+static int record_size(struct ks_tdat *t, struct tep_record *rec)
+{
+	uint16_t id;
+	int i;
+
+	if (rec->size < 2)
+		return rec->size;
+	if (!t->min_size) {
+		t->min_size = malloc(65536 * sizeof(*t->min_size));
+		if (!t->min_size)
+			return rec->size > min_record_size(t, rec) ? rec->size : min_record_size(t, rec);
+		for (i = 0; i < 65536; i++)
+			t->min_size[i] = -1;
+	}
+	memcpy(&id, rec->data, 2);
+	if (t->info.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		id = (uint16_t)(id >> 8 | id << 8);
+	if (t->min_size[id] < 0)
+		t->min_size[id] = min_record_size(t, rec);
+	return rec->size > t->min_size[id] ? rec->size : t->min_size[id];
 }
 
 static struct tep_record *own_next(struct ks_tdat *t, int *err_ret)
@@ -1058,6 +1083,7 @@ void ks_tdat_close(struct ks_tdat *t)
 
 	if (!t)
 		return;
+	free(t->min_size);
 	for (i = 0; t->cpus && i < t->info.ncpus; i++) {
 		if (t->cpus[i].kbuf)
 			kbuffer_free(t->cpus[i].kbuf);

@@ -9,8 +9,9 @@
 #   tests/fuzz/run.sh repro FILE.. run every target once on each FILE
 #
 # Targets: fuzz-tracedat (the trace.dat reader and report's printer, seeds in
-# tests/fuzz/seeds/) and fuzz-profile (the profile reader and the profile writers,
-# seeds in tests/fuzz/seeds-profile/); FUZZ_TARGETS picks some. Seeds are never written
+# tests/fuzz/seeds/), fuzz-profile (the profile reader and the profile writers,
+# seeds in tests/fuzz/seeds-profile/) and fuzz-analysis (every analysis run offline
+# on the trace.dat seeds); FUZZ_TARGETS picks some. Seeds are never written
 # to; the growing corpus, crash artifacts and logs go to build-fuzz/. Output is TAP,
 # ending with "N passed, M failed". CC (default: clang, then clang-14) and
 # FUZZ_SMOKE_SECS (default 60) can be overridden.
@@ -21,7 +22,7 @@ FUZZ_DIR=$SRC_DIR/tests/fuzz
 OUT=$SRC_DIR/build-fuzz
 DICT=$FUZZ_DIR/tracedat.dict
 ARTIFACTS=$OUT/artifacts/
-TARGETS=${FUZZ_TARGETS:-tracedat profile}
+TARGETS=${FUZZ_TARGETS:-tracedat profile analysis}
 
 # use_target NAME: the target's binary, seeds, corpus, sources and libraries.
 use_target() {
@@ -38,6 +39,13 @@ use_target() {
 		SEEDS=$FUZZ_DIR/seeds-profile
 		SOURCES="src/profile/prof.c src/output/proffold.c src/output/proftop.c
 			 src/output/pprof.c src/profile/stacks.c src/tracedat/tracedat-read.c"
+		PKGS="libtraceevent libtracefs libdw libelf zlib"
+		;;
+	analysis)
+		# The analyses read the same files: the trace.dat seeds are theirs too.
+		SEEDS=$FUZZ_DIR/seeds
+		SOURCES="$(cd "$SRC_DIR" && echo plugins/*.c) src/analysis/analysis.c
+			 src/analysis/analysis-run.c"
 		PKGS="libtraceevent libtracefs libdw libelf zlib"
 		;;
 	*)
@@ -96,6 +104,10 @@ module_sources() {
 		todo="$*"
 		case " $seen " in *" $f "*) continue ;; esac
 		seen="$seen $f"
+		# A private header next to the file (src/analysis/analysis-priv.h) counts too.
+		for h in $(sed -n 's|^#include "\([a-z0-9_-]*\.h\)".*|\1|p' "$SRC_DIR/$f"); do
+			todo="$todo $(dirname "$f")/$h"
+		done
 		for h in $(sed -n 's|^#include "kscope/\([a-z0-9/_-]*\)\.h".*|\1|p' "$SRC_DIR/$f"); do
 			todo="$todo include/kscope/$h.h"
 			for m in "$SRC_DIR/src/$h.c" "$SRC_DIR/src/$h"-*.c; do

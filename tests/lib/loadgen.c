@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Test and benchmark workload: "loadgen syscalls SECS" calls getppid() in a loop
- * and prints how many; "loadgen sleep N MS" sleeps N times for MS milliseconds.
+ * and prints how many; "loadgen sleep N MS" sleeps N times for MS milliseconds;
+ * "loadgen calls N CHILDREN" makes known syscalls in itself and in CHILDREN forked
+ * children: each process N getppid(), N/10 openat() of a missing file (ENOENT) and
+ * N/20 close(-1) (EBADF).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 static double now(void)
 {
@@ -42,6 +47,26 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		return 0;
 	}
-	fprintf(stderr, "usage: loadgen syscalls SECS | loadgen sleep COUNT MS\n");
+	if (argc == 4 && !strcmp(argv[1], "calls")) {
+		long i, n = atol(argv[2]);
+		int c, children = atoi(argv[3]);
+
+		for (c = 0; c < children; c++)
+			if (fork() == 0)
+				break;
+		for (i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		for (i = 0; i < n / 10; i++)
+			syscall(SYS_openat, AT_FDCWD, "/nonexistent/kscope-loadgen", O_RDONLY);
+		for (i = 0; i < n / 20; i++)
+			syscall(SYS_close, -1);
+		if (c < children)
+			_exit(0);
+		while (wait(NULL) > 0)
+			;
+		return 0;
+	}
+	fprintf(stderr, "usage: loadgen syscalls SECS | loadgen sleep COUNT MS | "
+		"loadgen calls N CHILDREN\n");
 	return 2;
 }

@@ -56,7 +56,8 @@ test_expect_success "help: the list, a command's options, unknown commands" '
 '
 
 test_expect_success "every command: an unknown option is bad usage (2)" '
-	for c in check list record report stream latency profile flame reset; do
+	for c in check list record report stream latency profile flame reset \
+		syscount runqlat hardirqs softirqs; do
 		code 2 "kscope $c: unknown option .--frobnicate." -- $c --frobnicate || exit 1
 		code 0 -- $c --help || exit 1
 	done
@@ -157,6 +158,16 @@ test_expect_success PERF "flame: 0, bad input 2, unwritable output 1" '
 	code 2 "unknown --format" -- flame --format png &&
 	code 2 "line 1" -- flame -i /etc/passwd &&
 	code 1 "cannot create /nonexistent/dir/g.svg" -- flame -i f.dat -o /nonexistent/dir/g.svg
+'
+
+test_expect_success ROOT,TRACEFS,INSTANCES "analyses: 0, the command's status, bad usage 2, a tracepoint the kernel lacks 3" '
+	code 0 -- softirqs --duration 0.2 &&
+	code 7 -- runqlat -- sh -c "exit 7" &&
+	code 2 "bad interval" -- runqlat 0 &&
+	code 2 "unknown option .-p." -- hardirqs -p 1 &&
+	mkdir -p fake/events && touch fake/trace &&
+	KSCOPE_TRACEFS=$PWD/fake code 3 "(kscope check: events)" -- hardirqs --duration 0.1 &&
+	assert_clean
 '
 
 test_done

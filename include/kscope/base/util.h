@@ -76,6 +76,9 @@ char *ks_udec_back(char *end, unsigned long long v);
 /* The two-digit pairs "00".."99", for formatting numbers fast. */
 extern const char ks_digits2[201];
 
+/* Whether @fd is a pipe or socket whose reader went away ("| head" exited). */
+int ks_fd_reader_gone(int fd);
+
 uint64_t ks_now_ns(void);
 int ks_pid_alive(int pid);
 int ks_mkdir_p(const char *path, int mode);

@@ -8,6 +8,9 @@
 #ifndef KSCOPE_KERNEL_RAWPIPE_H
 #define KSCOPE_KERNEL_RAWPIPE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <event-parse.h>
 
 #include "kscope/base/util.h"
@@ -23,9 +26,16 @@ typedef int (*ks_rawpipe_cb)(void *arg, struct tep_record *rec);
 /*
  * Read what is ready (at most 256 sub-buffers a CPU), then call @cb for each event in
  * time order; a sub-buffer's lost events are in the first record's missed_events.
- * Returns the number of events, or -errno.
+ * Events newer than @cutoff (trace clock ns) wait for the next batch: with @cutoff the
+ * trace clock's time before the call, an event on one CPU can no longer be handed
+ * over after a later one of another CPU that was read first (a wakeup after the
+ * switch-in it caused). UINT64_MAX hands over everything (and flushes what waited).
+ * Returns the number of events handed over, or -errno.
  */
-int ks_rawpipe_batch(struct ks_rawpipe *p, ks_rawpipe_cb cb, void *arg);
+int ks_rawpipe_batch(struct ks_rawpipe *p, uint64_t cutoff, ks_rawpipe_cb cb, void *arg);
+
+/* Whether the last batch left sub-buffers unread (a CPU had more than one batch takes). */
+bool ks_rawpipe_more(const struct ks_rawpipe *p);
 
 /* A task that started after the comms were loaded: take its name from /proc. */
 void ks_rawpipe_learn_comm(struct tep_handle *tep, const struct tep_record *rec);

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The analysis framework: what a plugin (plugins/<name>.c) describes, and what the
+ * framework does for it. A plugin names the events it reads and gets a callback per
+ * record with the raw fields at hand (resolved once, read without any text
+ * formatting); at the end of each interval and at the end it reports histograms and
+ * tables, which the framework prints as bcc does (or as JSON). The framework owns
+ * everything else: the common command line (interval and count, -p, -C, -d, -T,
+ * --json, -i, --events, --max-entries, -- command), a private tracefs instance and
+ * the live stream of its ring buffers, or a trace.dat read offline, lost events,
+ * bounded pairing maps, signals and cleanup.
+ */
+#ifndef KSCOPE_ANALYSIS_ANALYSIS_H
+#define KSCOPE_ANALYSIS_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kscope/base/map.h"
+#include "kscope/base/opts.h"
+#include "kscope/base/util.h"
+#include "kscope/output/hist.h"
+#include "kscope/output/table.h"
+
+struct ks_analysis;
+struct ks_evtype;
+
+/* --- records and fields --- */
+
+/* One record of an event the plugin reads. */
+struct ks_event {
+	uint64_t ts;			/* ns, on the trace clock */
+	int cpu;
+	int pid;			/* common_pid: the task that ran when it fired */
+	const unsigned char *data;	/* the raw record */
+	int size;
+};
+
+/* Where a field is in the records of its event (resolved once, by name). */
+struct ks_field {
+	int offset;
+	int size;			/* of the field (a fixed array: all of it) */
+	bool is_signed;
+	bool dynamic;			/* __data_loc: the record holds its offset and length */
+	bool string;			/* char[] or __data_loc char[] */
+};
+
+/* An integer field, sign-extended when it is signed. Fields past the record read as 0. */
+static inline uint64_t ks_field_u64(const struct ks_field *f, const struct ks_event *e)
+{
+	uint64_t v = 0;
+	uint32_t v32;
+	uint16_t v16;
+	uint8_t v8;
+
+	if (f->offset < 0 || f->offset + f->size > e->size)
+		return 0;
+	switch (f->size) {
+	case 1:
+		memcpy(&v8, e->data + f->offset, 1);
+		return f->is_signed ? (uint64_t)(int64_t)(int8_t)v8 : v8;
+	case 2:
+		memcpy(&v16, e->data + f->offset, 2);
+		return f->is_signed ? (uint64_t)(int64_t)(int16_t)v16 : v16;
+	case 4:
+		memcpy(&v32, e->data + f->offset, 4);
+		return f->is_signed ? (uint64_t)(int64_t)(int32_t)v32 : v32;
+	case 8:
+		memcpy(&v, e->data + f->offset, 8);
+		return v;
+	}
+	return 0;
+}
+
+static inline int64_t ks_field_s64(const struct ks_field *f, const struct ks_event *e)
+{
+	return (int64_t)ks_field_u64(f, e);
+}
+
+/* A string field (char[] or __data_loc): NUL-terminated within the record, or "". */
+const char *ks_field_str(const struct ks_field *f, const struct ks_event *e);
+
+/* --- what a plugin asks for in its setup --- */
+
+typedef void (*ks_event_fn)(struct ks_analysis *a, void *priv, const struct ks_event *e);
+
+/*
+ * Read the event @name ("system:event") and call @fn for each record, with the
+ * tracefs @filter applied in the kernel when streaming live (NULL: none). -ENOENT
+ * when the kernel or the file lacks it, with a message naming it (live: a kernel
+ * error, exit 3; offline: bad input, exit 2, with the record command to use).
+ */
+int ks_analysis_event(struct ks_analysis *a, const char *name, const char *filter,
+		      ks_event_fn fn, struct ks_evtype **out, struct ks_err *err);
+/* The same for an event the analysis can do without: 0 and *@out NULL if it is absent. */
+int ks_analysis_event_optional(struct ks_analysis *a, const char *name, const char *filter,
+			       ks_event_fn fn, struct ks_evtype **out, struct ks_err *err);
+/* Resolve @field of @t; -ENOENT naming the event and field. */
+int ks_analysis_field(struct ks_analysis *a, struct ks_evtype *t, const char *field,
+		      struct ks_field *out, struct ks_err *err);
+/* Whether @t has @field (for fields that changed between kernels). */
+bool ks_analysis_has_field(struct ks_analysis *a, struct ks_evtype *t, const char *field);
+/* An interval set by the plugin's own option (bcc's syscount -i), as the operand would. */
+void ks_analysis_set_interval(struct ks_analysis *a, double secs);
+
+/* --- what the framework offers while running --- */
+
+/* Whether a task is one the user asked about: -p PID (its threads too), or -- command and its children. */
+bool ks_analysis_task_wanted(struct ks_analysis *a, int tid);
+/* The task's name (from the trace's comms, or /proc when live), or "[unknown]". */
+const char *ks_analysis_comm(struct ks_analysis *a, int pid);
+/*
+ * Keep @pid's name now, while it runs (live): a report after it exited still names it.
+ * Names change with exec.
+ */
+void ks_analysis_remember_comm(struct ks_analysis *a, int pid);
+/* The process a thread belongs to (live: /proc; offline: the thread itself). */
+int ks_analysis_tgid(struct ks_analysis *a, int tid);
+/*
+ * A pairing map bounded by --max-entries (default 10240, as bcc): keys that do not fit
+ * are dropped, counted, and reported under the output. Freed with the analysis.
+ */
+struct ks_map *ks_analysis_map(struct ks_analysis *a, size_t value_size);
+/* The trace time of the record being handled (or of the last one). */
+uint64_t ks_analysis_now(const struct ks_analysis *a);
+/* The machine the trace comes from, as uname -m says (this one when live; NULL if unknown). */
+const char *ks_analysis_machine(const struct ks_analysis *a);
+/* Whether records come from a file (-i) rather than the running kernel. */
+bool ks_analysis_offline(const struct ks_analysis *a);
+/* The CPUs the trace may have events of (for per-CPU state). */
+int ks_analysis_ncpus(const struct ks_analysis *a);
+
+/* --- reports, in the plugin's report callback --- */
+
+/* A log2 histogram, under a section header "@key = @value" when @key is not NULL. */
+void ks_analysis_hist(struct ks_analysis *a, const char *key, const char *value,
+		      const char *unit, const struct ks_log2 *h);
+void ks_analysis_linear(struct ks_analysis *a, const char *key, const char *value,
+			const char *unit, const struct ks_linear *h);
+/* A table: its columns, then rows, then the end. */
+void ks_analysis_table(struct ks_analysis *a, const struct ks_col *cols, int ncols);
+void ks_analysis_row(struct ks_analysis *a, const union ks_cell *cells);
+void ks_analysis_table_end(struct ks_analysis *a);
+/* A line of text (a summary such as "runqocc: 41.09%"); in JSON a "note". */
+void ks_analysis_note(struct ks_analysis *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --- the descriptor --- */
+
+enum {
+	/*
+	 * Measures system-wide activity (interrupts, disks, run queues): "-- command"
+	 * only sets how long to measure, and -p does not apply.
+	 */
+	KS_PLUGIN_SYSTEM = 1 << 0,
+};
+
+struct ks_plugin {
+	const char *name;		/* the command: kscope NAME */
+	const char *summary;		/* one line */
+	const char *peer;		/* what it answers like: "bcc runqlat" */
+	const char *usage;		/* after "kscope NAME " */
+	const char *description;	/* the --help paragraph */
+	const char *tracing;		/* "Tracing run queue latency": the start line */
+	const char *needs;		/* the events, for kscope list analyses */
+	const struct ks_opt *opts;	/* its own options; their letters win over common ones */
+	unsigned int flags;		/* KS_PLUGIN_* */
+	size_t priv_size;		/* zeroed state handed to every callback */
+	/* An option of its own table; -EINVAL with @err for a bad value. */
+	int (*opt)(struct ks_analysis *a, void *priv, int key, const char *arg,
+		   struct ks_err *err);
+	/* After the options: the events to read (ks_analysis_event) and the state to set up. */
+	int (*setup)(struct ks_analysis *a, void *priv, struct ks_err *err);
+	/*
+	 * The results so far, through ks_analysis_hist/_table/...; then, unless @final,
+	 * start the next interval from zero, as bcc clears its maps.
+	 */
+	void (*report)(struct ks_analysis *a, void *priv, bool final);
+	void (*free)(void *priv);
+};
+
+/* The common options every analysis takes (their keys are >= KS_ANALYSIS_OPT_BASE). */
+enum {
+	KS_ANALYSIS_OPT_BASE = 0x1000,
+	KS_AOPT_PID = KS_ANALYSIS_OPT_BASE,
+	KS_AOPT_CPUS,
+	KS_AOPT_DURATION,
+	KS_AOPT_TIMESTAMP,
+	KS_AOPT_JSON,
+	KS_AOPT_INPUT,
+	KS_AOPT_EVENTS,
+	KS_AOPT_MAX_ENTRIES,
+	KS_AOPT_BUFFER_KB,
+};
+
+/* How a run ended, beyond its return value. */
+struct ks_analysis_end {
+	int status;			/* kscope's exit status when it went well: the command's own */
+	bool help;			/* only --help was printed */
+	bool exec_failed;		/* the command could not be run (the error says why) */
+};
+
+/*
+ * Run @p as the command line @argv (argv[0] is its name) says, printing to @out.
+ * Returns 0 or -errno with @err set; the caller prints it and picks the exit status.
+ */
+int ks_analysis_run(const struct ks_plugin *p, int argc, char **argv, FILE *out,
+		    struct ks_analysis_end *end, struct ks_err *err);
+
+/*
+ * For kscope list analyses: 1 and the first event of @p->needs this kernel lacks in
+ * @missing, or 0 when it has them all.
+ */
+int ks_analysis_missing(const struct ks_plugin *p, const char *tracefs, char *missing,
+			size_t size);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The analysis framework's own state, shared by its files (analysis*.c) and nothing else. */
+#ifndef KSCOPE_ANALYSIS_PRIV_H
+#define KSCOPE_ANALYSIS_PRIV_H
+
+#include <stdio.h>
+#include <sys/utsname.h>
+
+#include <event-parse.h>
+
+#include "kscope/analysis/analysis.h"
+#include "kscope/kernel/capture.h"
+#include "kscope/kernel/rawpipe.h"
+#include "kscope/kernel/run.h"
+#include "kscope/kernel/session.h"
+#include "kscope/tracedat/tracedat.h"
+
+#define KS_ANALYSIS_MAX_EVENTS 32
+#define KS_ANALYSIS_MAX_MAPS 16
+#define KS_ANALYSIS_DEFAULT_ENTRIES 10240
+
+struct ks_evtype {
+	char name[128];			/* "sys:event" */
+	struct tep_event *ev;
+	char *filter;			/* in the kernel, when live */
+	ks_event_fn fn;
+};
+
+/* The common options (the plugin's own are its business). */
+struct ks_analysis_opts {
+	double interval;		/* seconds; 0: one report at the end */
+	long count;			/* intervals to report; 0: until stopped */
+	double duration;		/* -d */
+	bool timestamp;			/* -T */
+	bool json;
+	const char *input;		/* -i: offline */
+	bool print_events;		/* --events */
+	int *pids, npids;		/* -p */
+	int *cpus, ncpus;		/* -C */
+	size_t max_entries;
+	int buffer_kb;
+	char **cmd;			/* after "--" */
+};
+
+struct ks_analysis {
+	const struct ks_plugin *p;
+	void *priv;
+	struct ks_analysis_opts o;
+	FILE *out;
+	struct ks_err *err;
+	/* events */
+	struct tep_handle *tep;		/* live: the formats of the events read; offline: the file's */
+	bool own_tep;
+	const char *tracefs;
+	struct ks_evtype types[KS_ANALYSIS_MAX_EVENTS];
+	int ntypes;
+	uint16_t *slot;			/* event id -> types index + 1 */
+	int nslots;
+	struct ks_field common_type, common_pid;
+	/* where records come from */
+	struct ks_tdat *tdat;
+	struct ks_session *sess;
+	struct ks_rawpipe *pipe;
+	struct ks_run run;
+	bool running;
+	bool clock_mono;		/* the session's trace clock is CLOCK_MONOTONIC */
+	int ncpus;
+	struct utsname uts;
+	const char *machine;		/* live: uname -m */
+	uint64_t *cpu_allowed;		/* -C as a bit mask; NULL: all */
+	/* state */
+	uint64_t now;
+	uint64_t lost;			/* events the ring buffers said they lost */
+	uint64_t lossy_pages;		/* sub-buffers that lost an unknown number */
+	struct ks_map *maps[KS_ANALYSIS_MAX_MAPS];
+	int nmaps;
+	struct ks_map *tasks;		/* -- command: the command and its children */
+	struct ks_evtype *fork_type;
+	struct ks_field fork_parent, fork_child, fork_comm;
+	struct ks_evtype *exec_type;	/* live: names follow exec */
+	struct ks_field exec_filename, exec_pid;
+	struct ks_map *tgids;		/* tid -> tgid, live */
+	struct ks_map *comms;		/* pid -> index into comm_names, live */
+	char (*comm_names)[16];
+	size_t ncomm_names;
+	/* output */
+	int reports;			/* intervals printed */
+	int items;			/* items in the current JSON document */
+	bool table_open;
+	const struct ks_col *cols;
+	int ncols;
+	int rows;
+};
+
+/* analysis.c */
+void ks_analysis_dispatch(struct ks_analysis *a, const struct tep_record *rec);
+void ks_analysis_emit_begin(struct ks_analysis *a, bool final);
+void ks_analysis_emit_end(struct ks_analysis *a, bool final);
+/* The kscope record line that records what the analysis reads. */
+void ks_analysis_print_events(struct ks_analysis *a, FILE *f);
+
+/* analysis-run.c */
+int ks_analysis_live_open(struct ks_analysis *a);
+int ks_analysis_live_run(struct ks_analysis *a);
+int ks_analysis_offline_run(struct ks_analysis *a);
+void ks_analysis_live_close(struct ks_analysis *a);
+
+#endif
