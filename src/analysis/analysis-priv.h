@@ -61,6 +61,7 @@ struct ks_analysis {
 	struct ks_tdat *tdat;
 	struct ks_session *sess;
 	struct ks_rawpipe *pipe;
+	struct pollfd *pollfds;		/* the pipe's per-CPU files */
 	struct ks_run run;
 	bool running;
 	bool clock_mono;		/* the session's trace clock is CLOCK_MONOTONIC */

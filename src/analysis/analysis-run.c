@@ -86,6 +86,11 @@ int ks_analysis_live_open(struct ks_analysis *a)
 		ks_session_set_clock(a->sess, "global", &e);
 	ret = ks_capture_apply(a->sess, &co, &sel, 0, a->err) ?:
 	      ks_rawpipe_open(&a->pipe, a->sess, a->ncpus, a->err);
+	if (!ret) {
+		a->pollfds = calloc((size_t)a->ncpus, sizeof(*a->pollfds));
+		if (!a->pollfds)
+			ret = ks_err_set(a->err, -ENOMEM, "out of memory");
+	}
 out:
 	ks_evsel_free(&sel);
 	ks_evsel_free(&all);
@@ -98,6 +103,8 @@ void ks_analysis_live_close(struct ks_analysis *a)
 
 	ks_rawpipe_free(a->pipe);
 	a->pipe = NULL;
+	free(a->pollfds);
+	a->pollfds = NULL;
 	if (a->sess && ks_session_close(a->sess, &e))
 		fprintf(stderr, "kscope %s: cleanup: %s (run 'kscope reset')\n", a->p->name, e.msg);
 	a->sess = NULL;
@@ -144,7 +151,7 @@ int ks_analysis_live_run(struct ks_analysis *a)
 	double duration = a->o.duration;
 	uint64_t next = 0, now;
 	bool done = false;
-	int ret, timeout;
+	int ret, timeout, nfds;
 
 	if (a->p->tracing && !a->o.json)
 		fprintf(a->out, "%s... Hit Ctrl-C to end.\n", a->p->tracing);
@@ -155,12 +162,14 @@ int ks_analysis_live_run(struct ks_analysis *a)
 		return ret;
 	if (a->o.interval > 0)
 		next = a->run.start_ns + (uint64_t)(a->o.interval * 1e9);
+	nfds = ks_rawpipe_pollfds(a->pipe, a->pollfds, a->ncpus);
 	while (!done) {
 		timeout = LIVE_TICK_MS;
 		now = ks_now_ns();
 		if (next && next > now && (next - now) / 1000000 < (uint64_t)timeout)
 			timeout = (int)((next - now) / 1000000) + 1;
-		ret = ks_run_wait(&a->run, NULL, 0, timeout, a->err);
+		/* A busy buffer wakes the reader before the tick: it must not overflow. */
+		ret = ks_run_wait(&a->run, a->pollfds, nfds, timeout, a->err);
 		if (ret < 0)
 			break;
 		done = !ret;

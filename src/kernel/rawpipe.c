@@ -204,6 +204,16 @@ int ks_rawpipe_batch(struct ks_rawpipe *p, uint64_t cutoff, ks_rawpipe_cb cb, vo
 	return ret ? ret : r ? r : (int)done;
 }
 
+int ks_rawpipe_pollfds(const struct ks_rawpipe *p, struct pollfd *fds, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < p->ncpus && n < max; i++)
+		if (p->fds[i] >= 0)
+			fds[n++] = (struct pollfd){ .fd = p->fds[i], .events = POLLIN };
+	return n;
+}
+
 bool ks_rawpipe_more(const struct ks_rawpipe *p)
 {
 	return p->more;

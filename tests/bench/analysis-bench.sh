@@ -67,7 +67,7 @@ for a in syscount runqlat hardirqs softirqs; do
 	s=$(awk '{ print $1 }' "$tmp/$a" | median)
 	printf '%-22s %10s %10.1f %7.1fx\n' "kscope $a --input" "$s" \
 		"$(awk '{ print $2 / 1024 }' "$tmp/$a" | median)" \
-		"$(awk -v r="$rep" -v s="$s" 'BEGIN { print s > 0 ? r / s : 0 }')"
+		"$(awk -v r="$rep" -v s="$s" 'BEGIN { print (s > 0 ? r / s : 0) }')"
 done
 
 # --- live ---
@@ -93,7 +93,7 @@ printf '%-28s %10s %10s %10s\n' "" "seconds" "slowdown" "peak MB"
 for p in $peers; do
 	s=$(awk '{ print $1 }' "$tmp/live-$p" | median)
 	printf '%-28s %10s %9.2fx %10.1f\n' "$p" "$s" \
-		"$(awk -v b="$bare" -v s="$s" 'BEGIN { print b > 0 ? s / b : 0 }')" \
+		"$(awk -v b="$bare" -v s="$s" 'BEGIN { print (b > 0 ? s / b : 0) }')" \
 		"$(awk '{ print $2 / 1024 }' "$tmp/live-$p" | median)"
 done
 echo "kscope syscount lost: $lost (events, sub-buffers without a count)"

@@ -8,6 +8,7 @@
 #ifndef KSCOPE_KERNEL_RAWPIPE_H
 #define KSCOPE_KERNEL_RAWPIPE_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ typedef int (*ks_rawpipe_cb)(void *arg, struct tep_record *rec);
  * Returns the number of events handed over, or -errno.
  */
 int ks_rawpipe_batch(struct ks_rawpipe *p, uint64_t cutoff, ks_rawpipe_cb cb, void *arg);
+
+/*
+ * The per-CPU files for poll(2) (POLLIN), into @fds[@max]: the kernel wakes a reader
+ * when a buffer fills past its buffer_percent, before it can overflow. Returns how many.
+ */
+int ks_rawpipe_pollfds(const struct ks_rawpipe *p, struct pollfd *fds, int max);
 
 /* Whether the last batch left sub-buffers unread (a CPU had more than one batch takes). */
 bool ks_rawpipe_more(const struct ks_rawpipe *p);
