@@ -7,6 +7,7 @@
 static const struct ks_plugin *const plugins[] = {
 	&ks_plugin_syscount,
 	&ks_plugin_runqlat,
+	&ks_plugin_cpudist,
 	&ks_plugin_hardirqs,
 	&ks_plugin_softirqs,
 };

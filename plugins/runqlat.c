@@ -128,46 +128,15 @@ static int runqlat_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 	return ret;
 }
 
-struct key_list {
-	uint64_t *keys;
-	size_t n;
-};
-
-static int collect(void *arg, uint64_t key, void *value)
-{
-	struct key_list *l = arg;
-
-	l->keys[l->n++] = key;
-	return 0;
-}
-
-static int key_cmp(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
 static void runqlat_report(struct ks_analysis *a, void *priv, bool final)
 {
 	struct runqlat *r = priv;
 	const char *unit = r->msecs ? "msecs" : "usecs";
-	struct key_list l = { calloc(ks_map_count(r->per_key) + 1, sizeof(uint64_t)), 0 };
-	char value[32];
-	size_t i;
 
-	if (!r->per_pid && !r->per_tid)
+	if (r->per_pid || r->per_tid)
+		ks_analysis_hists(a, r->per_key, r->per_tid ? "tid" : "pid", unit, false);
+	else
 		ks_analysis_hist(a, NULL, NULL, unit, &r->all);
-	if ((r->per_pid || r->per_tid) && l.keys) {
-		ks_map_for_each(r->per_key, collect, &l);
-		qsort(l.keys, l.n, sizeof(*l.keys), key_cmp);
-		for (i = 0; i < l.n; i++) {
-			snprintf(value, sizeof(value), "%llu", (unsigned long long)l.keys[i]);
-			ks_analysis_hist(a, r->per_tid ? "tid" : "pid", value, unit,
-					 ks_map_find(r->per_key, l.keys[i]));
-		}
-	}
-	free(l.keys);
 	if (!final) {
 		memset(&r->all, 0, sizeof(r->all));
 		ks_map_clear(r->per_key);

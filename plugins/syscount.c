@@ -330,6 +330,13 @@ out:
 		ks_map_clear(s->rows);
 }
 
+static const char *syscount_tracing(const void *priv)
+{
+	const struct syscount *s = priv;
+
+	return s->failures || s->err_no ? "Tracing failed syscalls" : "Tracing syscalls";
+}
+
 const struct ks_plugin ks_plugin_syscount = {
 	.name = "syscount",
 	.summary = "syscalls counted per syscall or process, with -L the time in them",
@@ -341,7 +348,7 @@ const struct ks_plugin ks_plugin_syscount = {
 		       "the time spent in them, -x or -e keep only failures. Syscall names come\n"
 		       "from tables built in for x86_64, i386, aarch64 and arm, so a trace from\n"
 		       "a board reads on any host.",
-	.tracing = "Tracing syscalls",
+	.tracing_fn = syscount_tracing,
 	.needs = "raw_syscalls:sys_enter, raw_syscalls:sys_exit",
 	.opts = syscount_opts,
 	.priv_size = sizeof(struct syscount),

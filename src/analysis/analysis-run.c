@@ -148,13 +148,14 @@ static int live_batch(struct ks_analysis *a, bool last)
 
 int ks_analysis_live_run(struct ks_analysis *a)
 {
+	const char *start = a->p->tracing_fn ? a->p->tracing_fn(a->priv) : a->p->tracing;
 	double duration = a->o.duration;
 	uint64_t next = 0, now;
 	bool done = false;
 	int ret, timeout, nfds;
 
-	if (a->p->tracing && !a->o.json)
-		fprintf(a->out, "%s... Hit Ctrl-C to end.\n", a->p->tracing);
+	if (start && !a->o.json)
+		fprintf(a->out, "%s... Hit Ctrl-C to end.\n", start);
 	fflush(a->out);
 	ret = ks_session_write(a->sess, "tracing_on", "1", a->err) ?:
 	      ks_run_start(&a->run, duration, a->err);

@@ -401,6 +401,52 @@ void ks_analysis_hist(struct ks_analysis *a, const char *key, const char *value,
 	}
 }
 
+struct key_list {
+	uint64_t *keys;
+	size_t n;
+};
+
+static int collect_key(void *arg, uint64_t key, void *value)
+{
+	struct key_list *l = arg;
+
+	l->keys[l->n++] = key;
+	return 0;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+void ks_analysis_hists(struct ks_analysis *a, struct ks_map *m, const char *key,
+		       const char *unit, bool extra)
+{
+	struct key_list l = { calloc(ks_map_count(m) + 1, sizeof(uint64_t)), 0 };
+	const struct ks_log2 *h;
+	char value[32];
+	size_t i;
+
+	if (!l.keys)
+		return;
+	ks_map_for_each(m, collect_key, &l);
+	if (l.n)
+		qsort(l.keys, l.n, sizeof(*l.keys), key_cmp);
+	for (i = 0; i < l.n; i++) {
+		h = ks_map_find(m, l.keys[i]);
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)l.keys[i]);
+		ks_analysis_hist(a, key, value, unit, h);
+		if (extra && h->count)
+			ks_analysis_note(a, "avg = %llu %s, total: %llu %s, count: %llu",
+					 (unsigned long long)(h->sum / h->count), unit,
+					 (unsigned long long)h->sum, unit,
+					 (unsigned long long)h->count);
+	}
+	free(l.keys);
+}
+
 void ks_analysis_linear(struct ks_analysis *a, const char *key, const char *value,
 			const char *unit, const struct ks_linear *h)
 {

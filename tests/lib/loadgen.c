@@ -4,7 +4,8 @@
  * and prints how many; "loadgen sleep N MS" sleeps N times for MS milliseconds;
  * "loadgen calls N CHILDREN" makes known syscalls in itself and in CHILDREN forked
  * children: each process N getppid(), N/10 openat() of a missing file (ENOENT) and
- * N/20 close(-1) (EBADF).
+ * N/20 close(-1) (EBADF); "loadgen burst N RUN_MS SLEEP_MS" runs on the CPU for RUN_MS,
+ * then sleeps SLEEP_MS, N times.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,22 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "burst")) {
+		int i, count = atoi(argv[2]);
+		double run = atof(argv[3]) / 1000;
+		struct timespec ts = { 0, atol(argv[4]) * 1000000L };
+		volatile unsigned long spin = 0;
+
+		for (i = 0; i < count; i++) {
+			double end = now() + run;
+
+			while (now() < end)
+				spin++;
+			nanosleep(&ts, NULL);
+		}
+		return 0;
+	}
 	fprintf(stderr, "usage: loadgen syscalls SECS | loadgen sleep COUNT MS | "
-		"loadgen calls N CHILDREN\n");
+		"loadgen calls N CHILDREN | loadgen burst N RUN_MS SLEEP_MS\n");
 	return 2;
 }

@@ -27,7 +27,7 @@ trap 'rm -rf "$TMP"' EXIT
 PROFLOAD_FP=${PROFLOAD_FP:-$SRC_DIR/build/tests/profload-fp}
 PROFLOAD_NOFP=${PROFLOAD_NOFP:-$SRC_DIR/build/tests/profload-nofp}
 PROFLOAD_CXX=${PROFLOAD_CXX:-$SRC_DIR/build/tests/profload-cxx}
-if [ ! -x "$LOADGEN" ]; then
+if [ ! -x "$LOADGEN" ] || [ "$SRC_DIR/tests/lib/loadgen.c" -nt "$LOADGEN" ]; then
 	mkdir -p "$(dirname "$LOADGEN")"
 	cc -O2 -o "$LOADGEN" "$SRC_DIR/tests/lib/loadgen.c" || exit 1
 fi

@@ -137,6 +137,12 @@ int ks_analysis_ncpus(const struct ks_analysis *a);
 /* A log2 histogram, under a section header "@key = @value" when @key is not NULL. */
 void ks_analysis_hist(struct ks_analysis *a, const char *key, const char *value,
 		      const char *unit, const struct ks_log2 *h);
+/*
+ * One histogram per key of @m (values are struct ks_log2), keys in ascending order,
+ * each under "@key = N": bcc's -P / -L sections. @extra adds bcc's -e line under each.
+ */
+void ks_analysis_hists(struct ks_analysis *a, struct ks_map *m, const char *key,
+		       const char *unit, bool extra);
 void ks_analysis_linear(struct ks_analysis *a, const char *key, const char *value,
 			const char *unit, const struct ks_linear *h);
 /* A table: its columns, then rows, then the end. */
@@ -164,6 +170,8 @@ struct ks_plugin {
 	const char *usage;		/* after "kscope NAME " */
 	const char *description;	/* the --help paragraph */
 	const char *tracing;		/* "Tracing run queue latency": the start line */
+	/* The start line when it depends on the options (NULL: .tracing). */
+	const char *(*tracing_fn)(const void *priv);
 	const char *needs;		/* the events, for kscope list analyses */
 	const struct ks_opt *opts;	/* its own options; their letters win over common ones */
 	unsigned int flags;		/* KS_PLUGIN_* */

@@ -10,6 +10,7 @@
 
 #include "kscope/analysis/analysis.h"
 
+extern const struct ks_plugin ks_plugin_cpudist;
 extern const struct ks_plugin ks_plugin_hardirqs;
 extern const struct ks_plugin ks_plugin_runqlat;
 extern const struct ks_plugin ks_plugin_softirqs;
