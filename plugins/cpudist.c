@@ -139,11 +139,8 @@ static void cpudist_report(struct ks_analysis *a, void *priv, bool final)
 		ks_analysis_hists(a, c->per_key, c->per_tid ? "tid" : "pid", unit, c->extra);
 	} else {
 		ks_analysis_hist(a, NULL, NULL, unit, &c->all);
-		if (c->extra && c->all.count)
-			ks_analysis_note(a, "avg = %llu %s, total: %llu %s, count: %llu",
-					 (unsigned long long)(c->all.sum / c->all.count), unit,
-					 (unsigned long long)c->all.sum, unit,
-					 (unsigned long long)c->all.count);
+		if (c->extra)
+			ks_analysis_hist_summary(a, unit, &c->all);
 	}
 	if (!final) {
 		memset(&c->all, 0, sizeof(c->all));

@@ -7,9 +7,13 @@
 static const struct ks_plugin *const plugins[] = {
 	&ks_plugin_syscount,
 	&ks_plugin_runqlat,
+	&ks_plugin_runqlen,
 	&ks_plugin_cpudist,
 	&ks_plugin_hardirqs,
 	&ks_plugin_softirqs,
+	&ks_plugin_biolatency,
+	&ks_plugin_biosnoop,
+	&ks_plugin_biotop,
 };
 
 const struct ks_plugin *const *ks_plugins(size_t *n)

@@ -33,10 +33,10 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: kscope <command> [options]\n\ncommands:\n");
 	for (i = 0; i < KS_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nanalyses (kscope list analyses says what each needs):\n");
 	for (p = ks_plugins(&n), i = 0; i < n; i++)
-		fprintf(f, "  %-8s %s\n", p[i]->name, p[i]->summary);
+		fprintf(f, "  %-10s %s\n", p[i]->name, p[i]->summary);
 	fprintf(f, "\n'kscope help <command>' or 'kscope <command> --help' shows a command's "
 		"options;\nsee kscope(1) and kscope-<command>(1).\n");
 }

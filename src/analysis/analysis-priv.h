@@ -57,6 +57,7 @@ struct ks_analysis {
 	uint16_t *slot;			/* event id -> types index + 1 */
 	int nslots;
 	struct ks_field common_type, common_pid;
+	char missing[128];		/* offline: the first event the file lacks */
 	/* where records come from */
 	struct ks_tdat *tdat;
 	struct ks_session *sess;
@@ -71,6 +72,7 @@ struct ks_analysis {
 	uint64_t *cpu_allowed;		/* -C as a bit mask; NULL: all */
 	/* state */
 	uint64_t now;
+	uint64_t start;			/* trace time it began: tracing on, or the first record */
 	uint64_t lost;			/* events the ring buffers said they lost */
 	uint64_t lossy_pages;		/* sub-buffers that lost an unknown number */
 	struct ks_map *maps[KS_ANALYSIS_MAX_MAPS];
@@ -91,12 +93,18 @@ struct ks_analysis {
 	const struct ks_col *cols;
 	int ncols;
 	int rows;
+	const struct ks_col *stream_cols;	/* KS_PLUGIN_STREAM: a line per event */
+	int nstream_cols;
 };
 
 /* analysis.c */
 void ks_analysis_dispatch(struct ks_analysis *a, const struct tep_record *rec);
 void ks_analysis_emit_begin(struct ks_analysis *a, bool final);
 void ks_analysis_emit_end(struct ks_analysis *a, bool final);
+/* The stream's header (text), before the first record. */
+void ks_analysis_stream_begin(struct ks_analysis *a);
+/* Hand what is printed to its reader: 0, 1 when the reader is gone, -EIO (with a->err). */
+int ks_analysis_flush(struct ks_analysis *a);
 /* The kscope record line that records what the analysis reads. */
 void ks_analysis_print_events(struct ks_analysis *a, FILE *f);
 

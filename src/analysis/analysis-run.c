@@ -30,13 +30,10 @@ static int dispatch_one(void *arg, struct tep_record *rec)
 static int report(struct ks_analysis *a, bool final)
 {
 	ks_analysis_emit_begin(a, final);
-	a->p->report(a, a->priv, final);
+	if (a->p->report)
+		a->p->report(a, a->priv, final);
 	ks_analysis_emit_end(a, final);
-	if (!ferror(a->out))
-		return 0;
-	if (ks_fd_reader_gone(fileno(a->out)))
-		return 1;
-	return ks_err_runtime(a->err, -EIO, "cannot write the output");
+	return ks_analysis_flush(a);
 }
 
 /* The events as an event selection, with their filters, for the capture settings. */
@@ -146,6 +143,24 @@ static int live_batch(struct ks_analysis *a, bool last)
 					strerror(-ret)) : 0;
 }
 
+/*
+ * The run ends within a tick: the last interval is the final report, not one more
+ * interval and then a final one covering nothing.
+ */
+static bool ending(const struct ks_analysis *a, double duration)
+{
+	return duration > 0 && ks_now_ns() + LIVE_TICK_MS * 1000000ull >=
+	       a->run.start_ns + (uint64_t)(duration * 1e9);
+}
+
+/* Live, a report is as of now: trace time goes on when no event comes. */
+static int report_now(struct ks_analysis *a, bool final)
+{
+	if (a->clock_mono && ks_now_ns() > a->now)
+		a->now = ks_now_ns();
+	return report(a, final);
+}
+
 int ks_analysis_live_run(struct ks_analysis *a)
 {
 	const char *start = a->p->tracing_fn ? a->p->tracing_fn(a->priv) : a->p->tracing;
@@ -156,11 +171,15 @@ int ks_analysis_live_run(struct ks_analysis *a)
 
 	if (start && !a->o.json)
 		fprintf(a->out, "%s... Hit Ctrl-C to end.\n", start);
+	ks_analysis_stream_begin(a);
 	fflush(a->out);
 	ret = ks_session_write(a->sess, "tracing_on", "1", a->err) ?:
 	      ks_run_start(&a->run, duration, a->err);
 	if (ret)
 		return ret;
+	/* The trace clock is this one ("mono"): the start is now; else the first record. */
+	if (a->clock_mono)
+		a->start = a->now = ks_now_ns();
 	if (a->o.interval > 0)
 		next = a->run.start_ns + (uint64_t)(a->o.interval * 1e9);
 	nfds = ks_rawpipe_pollfds(a->pipe, a->pollfds, a->ncpus);
@@ -175,10 +194,13 @@ int ks_analysis_live_run(struct ks_analysis *a)
 			break;
 		done = !ret;
 		ret = live_batch(a, false);
+		/* A line per event goes out as it comes; "| head" having had enough ends it. */
+		if (!ret && a->stream_cols)
+			ret = ks_analysis_flush(a);
 		if (ret)
 			break;
-		if (!done && next && ks_now_ns() >= next) {
-			ret = report(a, false);
+		if (!done && next && ks_now_ns() >= next && !ending(a, duration)) {
+			ret = report_now(a, false);
 			next += (uint64_t)(a->o.interval * 1e9);
 			/* The last interval of a count ends the run: bcc prints no extra one. */
 			if (ret || (a->o.count && a->reports >= a->o.count))
@@ -187,7 +209,7 @@ int ks_analysis_live_run(struct ks_analysis *a)
 	}
 	ks_session_write(a->sess, "tracing_on", "0", NULL);
 	if (ret)
-		return ret;
+		return ret < 0 ? ret : 0;
 	ret = live_batch(a, true);
 	if (ret)
 		return ret;
@@ -195,7 +217,7 @@ int ks_analysis_live_run(struct ks_analysis *a)
 	if (ks_run_exec_failed(&a->run))
 		return -a->run.child.exec_errno;
 	count_overruns(a);
-	ret = report(a, true);
+	ret = report_now(a, true);
 	return ret < 0 ? ret : 0;
 }
 
@@ -205,6 +227,7 @@ int ks_analysis_offline_run(struct ks_analysis *a)
 	struct tep_record *rec;
 	int err_ret = 0;
 
+	ks_analysis_stream_begin(a);
 	while ((rec = ks_tdat_next(a->tdat, &err_ret))) {
 		if (step && !next)
 			next = rec->ts + step;
@@ -217,6 +240,12 @@ int ks_analysis_offline_run(struct ks_analysis *a)
 				return ret < 0 ? ret : 0;
 		}
 		ks_analysis_dispatch(a, rec);
+		/* A line per event: stop reading once nobody reads them ("| head"). */
+		if (a->stream_cols && ferror(a->out)) {
+			int ret = ks_analysis_flush(a);
+
+			return ret < 0 ? ret : 0;
+		}
 	}
 	if (err_ret)
 		return ks_err_input(a->err, err_ret, "%s is corrupted after %llu bytes of event data",

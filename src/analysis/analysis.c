@@ -113,10 +113,13 @@ static int add_event(struct ks_analysis *a, const char *name, const char *filter
 	ev = a->tdat ? tep_find_event_by_name(a->tep, sys, ev_name) : load_live(a, sys, ev_name);
 	if (!ev && optional)
 		return 0;
-	if (!ev && a->tdat)
-		return ks_err_set(err, -ENOENT, "%s has no %s events (record them with: see "
-				  "--events)", a->o.input, name);
-	if (!ev)
+	/*
+	 * A file without it: go on, to name every event the analysis reads in the error
+	 * (ks_analysis_run), with fields that read as 0 meanwhile.
+	 */
+	if (!ev && a->tdat && !a->missing[0])
+		snprintf(a->missing, sizeof(a->missing), "%s", name);
+	if (!ev && !a->tdat)
 		return ks_err_kernel(err, -ENOENT, "events", "this kernel has no %s event (it "
 				     "needs %s)", name, config_hint(sys));
 	t = &a->types[a->ntypes++];
@@ -145,6 +148,10 @@ int ks_analysis_event_optional(struct ks_analysis *a, const char *name, const ch
 int ks_analysis_field(struct ks_analysis *a, struct ks_evtype *t, const char *field,
 		      struct ks_field *out, struct ks_err *err)
 {
+	if (!t->ev) {
+		*out = (struct ks_field){ .offset = -1 };
+		return 0;
+	}
 	if (field_of(t->ev, field, out))
 		return ks_err_set(err, -ENOENT, "%s has no field '%s' on this %s", t->name, field,
 				  a->tdat ? "file" : "kernel");
@@ -153,7 +160,26 @@ int ks_analysis_field(struct ks_analysis *a, struct ks_evtype *t, const char *fi
 
 bool ks_analysis_has_field(struct ks_analysis *a, struct ks_evtype *t, const char *field)
 {
-	return tep_find_any_field(t->ev, field) != NULL;
+	return t->ev && tep_find_any_field(t->ev, field) != NULL;
+}
+
+/* The file lacks an event the analysis needs: say which, and the command that records all. */
+static int missing_events(struct ks_analysis *a, struct ks_err *err)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+
+	if (!f)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	ks_analysis_print_events(a, f);
+	fclose(f);
+	if (len && line[len - 1] == '\n')
+		line[len - 1] = 0;
+	ks_err_set(err, -ENOENT, "%s has no %s events; record what %s reads with: %s",
+		   a->o.input, a->missing, a->p->name, line ? line : "kscope record");
+	free(line);
+	return -ENOENT;
 }
 
 /* Event id -> type, and the common fields, once every event is known. */
@@ -161,6 +187,8 @@ static int build_dispatch(struct ks_analysis *a, struct ks_err *err)
 {
 	int i, max = 0;
 
+	if (a->missing[0])
+		return missing_events(a, err);
 	for (i = 0; i < a->ntypes; i++)
 		if (a->types[i].ev->id > max)
 			max = a->types[i].ev->id;
@@ -318,6 +346,11 @@ uint64_t ks_analysis_now(const struct ks_analysis *a)
 	return a->now;
 }
 
+uint64_t ks_analysis_start(const struct ks_analysis *a)
+{
+	return a->start;
+}
+
 const char *ks_analysis_machine(const struct ks_analysis *a)
 {
 	const char *u, *sp;
@@ -340,6 +373,11 @@ int ks_analysis_ncpus(const struct ks_analysis *a)
 	return a->ncpus;
 }
 
+bool ks_analysis_json(const struct ks_analysis *a)
+{
+	return a->o.json;
+}
+
 /* ==== dispatch ==== */
 
 void ks_analysis_dispatch(struct ks_analysis *a, const struct tep_record *rec)
@@ -359,6 +397,8 @@ void ks_analysis_dispatch(struct ks_analysis *a, const struct tep_record *rec)
 			       !(a->cpu_allowed[rec->cpu / 64] & (1ull << (rec->cpu % 64)))))
 		return;
 	a->now = rec->ts;
+	if (!a->start)
+		a->start = rec->ts;
 	e.pid = (int)ks_field_s64(&a->common_pid, &e);
 	t = &a->types[a->slot[id] - 1];
 	if (t == a->fork_type)
@@ -371,12 +411,12 @@ void ks_analysis_dispatch(struct ks_analysis *a, const struct tep_record *rec)
 
 /* ==== reports ==== */
 
-static void item_begin(struct ks_analysis *a, const char *type, const char *key,
-		       const char *value)
+static void item_begin_q(struct ks_analysis *a, const char *type, const char *key,
+			 const char *value, bool quoted)
 {
 	if (!a->o.json) {
 		if (key)
-			fprintf(a->out, "\n%s = %s\n", key, value);
+			fprintf(a->out, quoted ? "\n%s = '%s'\n" : "\n%s = %s\n", key, value);
 		return;
 	}
 	fprintf(a->out, "%s{\"type\": \"%s\"", a->items++ ? ", " : "", type);
@@ -389,16 +429,34 @@ static void item_begin(struct ks_analysis *a, const char *type, const char *key,
 	fprintf(a->out, ", \"data\": ");
 }
 
-void ks_analysis_hist(struct ks_analysis *a, const char *key, const char *value,
-		      const char *unit, const struct ks_log2 *h)
+static void item_begin(struct ks_analysis *a, const char *type, const char *key,
+		       const char *value)
 {
-	item_begin(a, "log2", key, value);
+	item_begin_q(a, type, key, value, false);
+}
+
+static void hist(struct ks_analysis *a, const char *key, const char *value, bool quoted,
+		 const char *unit, const struct ks_log2 *h)
+{
+	item_begin_q(a, "log2", key, value, quoted);
 	if (a->o.json) {
 		ks_log2_json(a->out, h, unit);
 		fprintf(a->out, "}");
 	} else {
 		ks_log2_print(a->out, h, unit);
 	}
+}
+
+void ks_analysis_hist(struct ks_analysis *a, const char *key, const char *value,
+		      const char *unit, const struct ks_log2 *h)
+{
+	hist(a, key, value, false, unit, h);
+}
+
+void ks_analysis_hist_quoted(struct ks_analysis *a, const char *key, const char *value,
+			     const char *unit, const struct ks_log2 *h)
+{
+	hist(a, key, value, true, unit, h);
 }
 
 struct key_list {
@@ -421,12 +479,33 @@ static int key_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+void ks_analysis_hist_summary(struct ks_analysis *a, const char *unit, const struct ks_log2 *h)
+{
+	if (h->count)
+		ks_analysis_note(a, "avg = %llu %s, total: %llu %s, count: %llu",
+				 (unsigned long long)(h->sum / h->count), unit,
+				 (unsigned long long)h->sum, unit, (unsigned long long)h->count);
+}
+
+static const char *key_number(void *arg, uint64_t key, char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu", (unsigned long long)key);
+	return buf;
+}
+
 void ks_analysis_hists(struct ks_analysis *a, struct ks_map *m, const char *key,
 		       const char *unit, bool extra)
 {
+	ks_analysis_hists_named(a, m, key, key_number, NULL, false, unit, extra);
+}
+
+void ks_analysis_hists_named(struct ks_analysis *a, struct ks_map *m, const char *key,
+			     ks_key_name_fn name, void *arg, bool quoted, const char *unit,
+			     bool extra)
+{
 	struct key_list l = { calloc(ks_map_count(m) + 1, sizeof(uint64_t)), 0 };
 	const struct ks_log2 *h;
-	char value[32];
+	char buf[64];
 	size_t i;
 
 	if (!l.keys)
@@ -436,13 +515,9 @@ void ks_analysis_hists(struct ks_analysis *a, struct ks_map *m, const char *key,
 		qsort(l.keys, l.n, sizeof(*l.keys), key_cmp);
 	for (i = 0; i < l.n; i++) {
 		h = ks_map_find(m, l.keys[i]);
-		snprintf(value, sizeof(value), "%llu", (unsigned long long)l.keys[i]);
-		ks_analysis_hist(a, key, value, unit, h);
-		if (extra && h->count)
-			ks_analysis_note(a, "avg = %llu %s, total: %llu %s, count: %llu",
-					 (unsigned long long)(h->sum / h->count), unit,
-					 (unsigned long long)h->sum, unit,
-					 (unsigned long long)h->count);
+		hist(a, key, name(arg, l.keys[i], buf, sizeof(buf)), quoted, unit, h);
+		if (extra)
+			ks_analysis_hist_summary(a, unit, h);
 	}
 	free(l.keys);
 }
@@ -509,6 +584,47 @@ void ks_analysis_note(struct ks_analysis *a, const char *fmt, ...)
 	fprintf(a->out, "}");
 }
 
+void ks_analysis_clear_screen(struct ks_analysis *a)
+{
+	if (!a->o.json && isatty(fileno(a->out)))
+		fputs("\033[H\033[2J", a->out);
+}
+
+void ks_analysis_stream(struct ks_analysis *a, const struct ks_col *cols, int ncols)
+{
+	a->stream_cols = cols;
+	a->nstream_cols = ncols;
+}
+
+void ks_analysis_stream_begin(struct ks_analysis *a)
+{
+	if (a->stream_cols && !a->o.json)
+		ks_table_header(a->out, a->stream_cols, a->nstream_cols);
+}
+
+void ks_analysis_stream_row(struct ks_analysis *a, const union ks_cell *cells)
+{
+	if (!a->stream_cols)
+		return;
+	if (!a->o.json) {
+		ks_table_row(a->out, a->stream_cols, a->nstream_cols, cells);
+		return;
+	}
+	fprintf(a->out, "{\"analysis\": \"%s\", \"row\": ", a->p->name);
+	ks_table_row_json(a->out, a->stream_cols, a->nstream_cols, cells);
+	fprintf(a->out, "}\n");
+}
+
+int ks_analysis_flush(struct ks_analysis *a)
+{
+	fflush(a->out);
+	if (!ferror(a->out))
+		return 0;
+	if (ks_fd_reader_gone(fileno(a->out)))
+		return 1;
+	return ks_err_runtime(a->err, -EIO, "cannot write the output");
+}
+
 void ks_analysis_emit_begin(struct ks_analysis *a, bool final)
 {
 	char stamp[16];
@@ -526,7 +642,8 @@ void ks_analysis_emit_begin(struct ks_analysis *a, bool final)
 	}
 	if (a->o.interval > 0 && a->reports)
 		fputc('\n', a->out);
-	if (a->o.timestamp)
+	/* A stream's lines came already: its end report only tells losses. */
+	if (a->o.timestamp && !a->stream_cols)
 		fprintf(a->out, "%-8s\n", stamp);
 }
 
@@ -584,6 +701,16 @@ static const int common_keys[] = {
 	KS_AOPT_INPUT, KS_AOPT_EVENTS, KS_AOPT_MAX_ENTRIES, KS_AOPT_BUFFER_KB,
 };
 
+static bool plugin_has_long(const struct ks_plugin *p, const char *name)
+{
+	const struct ks_opt *o;
+
+	for (o = p->opts; o && o->key; o++)
+		if (o->name && !strcmp(o->name, name))
+			return true;
+	return false;
+}
+
 static bool plugin_has_letter(const struct ks_plugin *p, int key)
 {
 	const struct ks_opt *o;
@@ -615,6 +742,9 @@ static struct ks_opt *merge_opts(const struct ks_plugin *p)
 	for (i = 0; i < KS_ARRAY_SIZE(common_opts); i++) {
 		/* A measure of the whole system takes no -p: its table does not offer it. */
 		if (common_keys[i] == KS_AOPT_PID && (p->flags & KS_PLUGIN_SYSTEM))
+			continue;
+		/* A long name the plugin uses for itself is the plugin's (runqlen --cpus). */
+		if (plugin_has_long(p, common_opts[i].name))
 			continue;
 		all[k] = common_opts[i];
 		if (common_opts[i].key >= 256 || plugin_has_letter(p, common_opts[i].key))
@@ -703,6 +833,11 @@ static int parse_operands(struct ks_analysis *a, int argc, char **argv, int i,
 	if (i + 2 < argc)
 		return ks_err_set(err, -EINVAL, "unexpected argument '%s' (a command goes after "
 				  "--)", argv[i + 2]);
+	if (i < argc && (a->p->flags & KS_PLUGIN_STREAM))
+		return ks_err_set(err, -EINVAL, "%s prints each event as it comes: it takes no "
+				  "interval ('%s'); --duration SECS sets how long", a->p->name, argv[i]);
+	if (i >= argc && a->p->default_interval > 0)
+		a->o.interval = a->p->default_interval;
 	return 0;
 }
 

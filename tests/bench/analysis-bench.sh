@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The analyses next to their peers, in one run, alternating, medians of RUNS:
-# - offline: each analysis over a recording of raw_syscalls + sched + irq under a
-#   getppid() loop, against `kscope report` of the same file (the issue's target: 5x);
+# - offline: each analysis over a recording of raw_syscalls + sched + irq + block under
+#   a getppid() loop and O_DIRECT reads, against `kscope report` of the same file (the
+#   issue's target: 5x);
 # - live: the slowdown of a fixed syscall workload (loadgen calls N) under
 #   `kscope syscount`, `perf trace -s` and `strace -c -f`, against the bare run, with
 #   the events kscope lost and its peak RSS.
@@ -49,21 +50,24 @@ median() {
 
 # --- offline ---
 dat=$tmp/mix.dat
-"$KSCOPE" record -q -C mono -e raw_syscalls -e sched -e irq -o "$dat" -- \
-	"$LOADGEN" syscalls 0.8 >/dev/null || die "cannot record the mix"
+OFFLINE="syscount runqlat runqlen cpudist hardirqs softirqs biolatency biosnoop biotop"
+dd if=/dev/zero of="$tmp/direct.dat" bs=1M count=8 2>/dev/null && sync
+"$KSCOPE" record -q -C mono -e raw_syscalls -e sched -e irq -e block -o "$dat" -- sh -c \
+	"'$LOADGEN' syscalls 0.8 & dd if='$tmp/direct.dat' of=/dev/null bs=4k iflag=direct \
+	 2>/dev/null; wait" >/dev/null || die "cannot record the mix"
 events=$("$KSCOPE" report --stat "$dat" | sed -nE 's/^events: +([0-9]+).*/\1/p')
 echo "offline: $events events ($(du -m "$dat" | cut -f1) MB), $RUNS runs each, alternating"
 printf '%-22s %10s %10s %8s\n' "" "seconds" "peak MB" "vs report"
 for r in $(seq "$RUNS"); do
 	seconds "$KSCOPE" report "$dat" >>"$tmp/report" || die "report failed"
-	for a in syscount runqlat hardirqs softirqs; do
+	for a in $OFFLINE; do
 		seconds "$KSCOPE" $a --input "$dat" >>"$tmp/$a" || die "$a failed"
 	done
 done
 rep=$(awk '{ print $1 }' "$tmp/report" | median)
 printf '%-22s %10s %10.1f\n' "kscope report" "$rep" \
 	"$(awk '{ print $2 / 1024 }' "$tmp/report" | median)"
-for a in syscount runqlat hardirqs softirqs; do
+for a in $OFFLINE; do
 	s=$(awk '{ print $1 }' "$tmp/$a" | median)
 	printf '%-22s %10s %10.1f %7.1fx\n' "kscope $a --input" "$s" \
 		"$(awk '{ print $2 / 1024 }' "$tmp/$a" | median)" \

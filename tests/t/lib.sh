@@ -43,6 +43,10 @@ have_prereq() {
 	INSTANCES) [ -d $TRACEFS/instances ] ;;
 	UPROBES) [ -f $TRACEFS/uprobe_events ] ;;
 	TRIGGERS) [ -f $TRACEFS/events/sched/sched_switch/trigger ] ;;
+	BLOCK) [ -d $TRACEFS/events/block/block_rq_issue ] ;;
+	# Test files live on a disk that O_DIRECT reaches (not tmpfs): block I/O a test can count.
+	DIRECTIO) dd if=/dev/zero of="$TMP/.directio" bs=4k count=1 oflag=direct 2>/dev/null &&
+		  [ -e "/sys/dev/block/$(stat -c '%Hd:%Ld' "$TMP/.directio")" ] ;;
 	*) echo "# unknown prerequisite $1" >&2; return 1 ;;
 	esac
 }

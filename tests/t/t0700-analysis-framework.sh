@@ -7,7 +7,7 @@
 
 test_expect_success ROOT,TRACEFS "kscope list analyses: each analysis, what it reads, how it runs here" '
 	"$KSCOPE" list analyses >l && cat l &&
-	for a in syscount runqlat hardirqs softirqs; do
+	for a in syscount runqlat cpudist hardirqs softirqs biolatency biosnoop biotop; do
 		grep -qE "^$a +bcc $a +" l || { echo "no $a"; exit 1; }
 	done &&
 	"$KSCOPE" list -a >l2 && cmp l l2 &&
@@ -51,7 +51,8 @@ test_expect_success ROOT,TRACEFS,INSTANCES "--events records what -i reads back:
 test_expect_success ROOT,TRACEFS,INSTANCES "an offline file without the events: exit 2, and how to record them" '
 	"$KSCOPE" record -q -e sched:sched_switch -o sw.dat --duration 0.2 &&
 	"$KSCOPE" softirqs -i sw.dat 2>err; test $? = 2 &&
-	grep -q "sw.dat has no irq:softirq_entry events" err && grep -q -- "--events" err &&
+	grep -q "sw.dat has no irq:softirq_entry events" err &&
+	grep -q "record what softirqs reads with: kscope record -e irq:softirq_entry -e irq:softirq_exit -o softirqs.dat$" err &&
 	"$KSCOPE" runqlat -i nothere.dat 2>err; test $? = 2 && grep -q "nothere.dat" err
 '
 

@@ -123,26 +123,41 @@ int ks_analysis_tgid(struct ks_analysis *a, int tid);
  * are dropped, counted, and reported under the output. Freed with the analysis.
  */
 struct ks_map *ks_analysis_map(struct ks_analysis *a, size_t value_size);
-/* The trace time of the record being handled (or of the last one). */
+/* The trace time of the record being handled (or of the last one; live, in a report: now). */
 uint64_t ks_analysis_now(const struct ks_analysis *a);
+/* The trace time the analysis began: when tracing was switched on, or the first record's. */
+uint64_t ks_analysis_start(const struct ks_analysis *a);
 /* The machine the trace comes from, as uname -m says (this one when live; NULL if unknown). */
 const char *ks_analysis_machine(const struct ks_analysis *a);
 /* Whether records come from a file (-i) rather than the running kernel. */
 bool ks_analysis_offline(const struct ks_analysis *a);
 /* The CPUs the trace may have events of (for per-CPU state). */
 int ks_analysis_ncpus(const struct ks_analysis *a);
+/* Whether the output is JSON (a plugin's text-only decorations, such as blank lines, skip it). */
+bool ks_analysis_json(const struct ks_analysis *a);
 
 /* --- reports, in the plugin's report callback --- */
 
 /* A log2 histogram, under a section header "@key = @value" when @key is not NULL. */
 void ks_analysis_hist(struct ks_analysis *a, const char *key, const char *value,
 		      const char *unit, const struct ks_log2 *h);
+/* The same with the value quoted in text, as bcc prints names: "disk = 'vda'". */
+void ks_analysis_hist_quoted(struct ks_analysis *a, const char *key, const char *value,
+			     const char *unit, const struct ks_log2 *h);
 /*
  * One histogram per key of @m (values are struct ks_log2), keys in ascending order,
  * each under "@key = N": bcc's -P / -L sections. @extra adds bcc's -e line under each.
  */
 void ks_analysis_hists(struct ks_analysis *a, struct ks_map *m, const char *key,
 		       const char *unit, bool extra);
+/* bcc's -e line under a histogram: "avg = 27 usecs, total: 5410 usecs, count: 200". */
+void ks_analysis_hist_summary(struct ks_analysis *a, const char *unit, const struct ks_log2 *h);
+/* What a key of such a map is called ("vda", "Sync-Write"), in @buf or a string of its own. */
+typedef const char *(*ks_key_name_fn)(void *arg, uint64_t key, char *buf, size_t size);
+/* The same with keys named by @name (@quoted: "disk = 'vda'"), still in key order. */
+void ks_analysis_hists_named(struct ks_analysis *a, struct ks_map *m, const char *key,
+			     ks_key_name_fn name, void *arg, bool quoted, const char *unit,
+			     bool extra);
 void ks_analysis_linear(struct ks_analysis *a, const char *key, const char *value,
 			const char *unit, const struct ks_linear *h);
 /* A table: its columns, then rows, then the end. */
@@ -152,6 +167,18 @@ void ks_analysis_table_end(struct ks_analysis *a);
 /* A line of text (a summary such as "runqocc: 41.09%"); in JSON a "note". */
 void ks_analysis_note(struct ks_analysis *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Clear the screen before an interval's output (bcc's top tools): text to a terminal only. */
+void ks_analysis_clear_screen(struct ks_analysis *a);
+
+/*
+ * --- one line per event (bcc's snoop tools) ---
+ * A plugin with KS_PLUGIN_STREAM declares its columns in its setup; the framework
+ * prints their header before the first record, and each ks_analysis_stream_row() as
+ * it comes (in JSON, one {"analysis": NAME, "row": {...}} document a line). The
+ * final report then only tells what was lost.
+ */
+void ks_analysis_stream(struct ks_analysis *a, const struct ks_col *cols, int ncols);
+void ks_analysis_stream_row(struct ks_analysis *a, const union ks_cell *cells);
 
 /* --- the descriptor --- */
 
@@ -161,6 +188,8 @@ enum {
 	 * only sets how long to measure, and -p does not apply.
 	 */
 	KS_PLUGIN_SYSTEM = 1 << 0,
+	/* Prints a line per event (ks_analysis_stream): takes no interval operand. */
+	KS_PLUGIN_STREAM = 1 << 1,
 };
 
 struct ks_plugin {
@@ -175,6 +204,7 @@ struct ks_plugin {
 	const char *needs;		/* the events, for kscope list analyses */
 	const struct ks_opt *opts;	/* its own options; their letters win over common ones */
 	unsigned int flags;		/* KS_PLUGIN_* */
+	double default_interval;	/* seconds between reports when none is given (0: at the end) */
 	size_t priv_size;		/* zeroed state handed to every callback */
 	/* An option of its own table; -EINVAL with @err for a bad value. */
 	int (*opt)(struct ks_analysis *a, void *priv, int key, const char *arg,
@@ -183,7 +213,8 @@ struct ks_plugin {
 	int (*setup)(struct ks_analysis *a, void *priv, struct ks_err *err);
 	/*
 	 * The results so far, through ks_analysis_hist/_table/...; then, unless @final,
-	 * start the next interval from zero, as bcc clears its maps.
+	 * start the next interval from zero, as bcc clears its maps. NULL for a plugin
+	 * that streams its output.
 	 */
 	void (*report)(struct ks_analysis *a, void *priv, bool final);
 	void (*free)(void *priv);
