@@ -57,7 +57,7 @@ dd if=/dev/zero of="$tmp/direct.dat" bs=1M count=8 2>/dev/null && sync
 	 2>/dev/null; wait" >/dev/null || die "cannot record the mix"
 events=$("$KSCOPE" report --stat "$dat" | sed -nE 's/^events: +([0-9]+).*/\1/p')
 echo "offline: $events events ($(du -m "$dat" | cut -f1) MB), $RUNS runs each, alternating"
-printf '%-22s %10s %10s %8s\n' "" "seconds" "peak MB" "vs report"
+printf '%-26s %10s %10s %8s\n' "" "seconds" "peak MB" "vs report"
 for r in $(seq "$RUNS"); do
 	seconds "$KSCOPE" report "$dat" >>"$tmp/report" || die "report failed"
 	for a in $OFFLINE; do
@@ -65,11 +65,11 @@ for r in $(seq "$RUNS"); do
 	done
 done
 rep=$(awk '{ print $1 }' "$tmp/report" | median)
-printf '%-22s %10s %10.1f\n' "kscope report" "$rep" \
+printf '%-26s %10s %10.1f\n' "kscope report" "$rep" \
 	"$(awk '{ print $2 / 1024 }' "$tmp/report" | median)"
 for a in $OFFLINE; do
 	s=$(awk '{ print $1 }' "$tmp/$a" | median)
-	printf '%-22s %10s %10.1f %7.1fx\n' "kscope $a --input" "$s" \
+	printf '%-26s %10s %10.1f %7.1fx\n' "kscope $a --input" "$s" \
 		"$(awk '{ print $2 / 1024 }' "$tmp/$a" | median)" \
 		"$(awk -v r="$rep" -v s="$s" 'BEGIN { print (s > 0 ? r / s : 0) }')"
 done
