@@ -13,6 +13,7 @@
 #include "kscope/kernel/rawpipe.h"
 #include "kscope/kernel/run.h"
 #include "kscope/kernel/session.h"
+#include "kscope/tracedat/evexpr.h"
 #include "kscope/tracedat/tracedat.h"
 
 #define KS_ANALYSIS_MAX_EVENTS 32
@@ -23,6 +24,8 @@ struct ks_evtype {
 	char name[128];			/* "sys:event" */
 	struct tep_event *ev;
 	char *filter;			/* in the kernel, when live */
+	const char *user_filter;	/* as the plugin gave it (the filter without kscope's part) */
+	struct ks_evexpr *expr;		/* offline: the same, as the kernel means it */
 	ks_event_fn fn;
 };
 

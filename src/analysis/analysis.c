@@ -95,6 +95,31 @@ static struct tep_event *load_live(struct ks_analysis *a, const char *sys, const
 	return ev;
 }
 
+/*
+ * @filter for @t: live the kernel's, offline evaluated as the kernel would. Live, the syscall events
+ * leave kscope's own out: its reads of the buffers are syscalls that, counted, would
+ * fill the buffers they read, which wakes it to read more.
+ */
+static int set_filter(struct ks_analysis *a, struct ks_evtype *t, const char *sys,
+		      const char *ev_name, const char *filter, struct ks_err *err)
+{
+	int n = 0;
+
+	t->user_filter = filter;
+	if (!a->tdat && (!strcmp(sys, "raw_syscalls") || !strcmp(sys, "syscalls")))
+		n = filter ? asprintf(&t->filter, "(%s) && common_pid != %d", filter, (int)getpid())
+			   : asprintf(&t->filter, "common_pid != %d", (int)getpid());
+	else if (filter)
+		n = (t->filter = strdup(filter)) ? 0 : -1;
+	if (n < 0) {
+		t->filter = NULL;
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (!a->tdat || !filter || !t->ev)
+		return 0;
+	return ks_evexpr_new(&t->expr, a->tep, t->ev, filter, err);
+}
+
 static int add_event(struct ks_analysis *a, const char *name, const char *filter,
 		     ks_event_fn fn, struct ks_evtype **out, bool optional, struct ks_err *err)
 {
@@ -108,6 +133,21 @@ static int add_event(struct ks_analysis *a, const char *name, const char *filter
 		return ks_err_set(err, -EINVAL, "bad event name '%s' (want system:event)", name);
 	snprintf(sys, sizeof(sys), "%.*s", (int)(colon - name), name);
 	snprintf(ev_name, sizeof(ev_name), "%s", colon + 1);
+	/*
+	 * An event both the framework (following tasks: fn NULL) and the plugin read is
+	 * one type with the plugin's callback; the framework's work is done first.
+	 */
+	for (t = a->types; t < a->types + a->ntypes; t++) {
+		if (strcmp(t->name, name))
+			continue;
+		if (t->fn || !fn)
+			return ks_err_set(err, -EINVAL, "%s is read twice", name);
+		t->fn = fn;
+		*out = t;
+		/* The framework needs every record: the plugin's filter is applied here. */
+		t->user_filter = filter;
+		return filter && t->ev ? ks_evexpr_new(&t->expr, a->tep, t->ev, filter, err) : 0;
+	}
 	if (a->ntypes == KS_ANALYSIS_MAX_EVENTS)
 		return ks_err_set(err, -E2BIG, "too many events for one analysis");
 	ev = a->tdat ? tep_find_event_by_name(a->tep, sys, ev_name) : load_live(a, sys, ev_name);
@@ -126,11 +166,8 @@ static int add_event(struct ks_analysis *a, const char *name, const char *filter
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->ev = ev;
 	t->fn = fn;
-	t->filter = filter ? strdup(filter) : NULL;
-	if (filter && !t->filter)
-		return ks_err_set(err, -ENOMEM, "out of memory");
 	*out = t;
-	return 0;
+	return set_filter(a, t, sys, ev_name, filter, err);
 }
 
 int ks_analysis_event(struct ks_analysis *a, const char *name, const char *filter,
@@ -405,6 +442,9 @@ void ks_analysis_dispatch(struct ks_analysis *a, const struct tep_record *rec)
 		on_fork(a, &e);
 	if (t == a->exec_type)
 		on_exec(a, &e);
+	/* Offline, the filter the kernel applies live (and live, one it could not). */
+	if (t->expr && !ks_evexpr_match(t->expr, (struct tep_record *)rec))
+		return;
 	if (t->fn)
 		t->fn(a, a->priv, &e);
 }
@@ -890,8 +930,8 @@ void ks_analysis_print_events(struct ks_analysis *a, FILE *f)
 		if (!a->types[i].fn)
 			continue;
 		fprintf(f, " -e %s", a->types[i].name);
-		if (a->types[i].filter)
-			fprintf(f, " -f '%s'", a->types[i].filter);
+		if (a->types[i].user_filter)
+			fprintf(f, " -f '%s'", a->types[i].user_filter);
 	}
 	fprintf(f, " -o %s.dat\n", a->p->name);
 }
@@ -980,8 +1020,10 @@ static void analysis_free(struct ks_analysis *a)
 	if (a->p->free && a->priv)
 		a->p->free(a->priv);
 	free(a->priv);
-	for (i = 0; i < a->ntypes; i++)
+	for (i = 0; i < a->ntypes; i++) {
 		free(a->types[i].filter);
+		ks_evexpr_free(a->types[i].expr);
+	}
 	for (i = 0; i < a->nmaps; i++)
 		ks_map_free(a->maps[i]);
 	ks_map_free(a->tasks);

@@ -2,6 +2,8 @@
 /* Option parsing and --help, both generated from a command's option table. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +124,35 @@ void ks_opts_free(struct ks_opts_state *st)
 	st->priv = NULL;
 }
 
+/*
+ * One option's line, its help wrapped at 100 columns under itself. A continuation never
+ * starts with '-', so that every line that does is an option.
+ */
+static void help_line(FILE *f, const char *left, const char *help)
+{
+	enum { INDENT = 31, ROOM = 100 - INDENT };
+	const char *p = help;
+	bool first = true;
+
+	do {
+		size_t n = strlen(p), cut;
+
+		if (n > ROOM) {
+			for (cut = ROOM; cut && (p[cut] != ' ' || p[cut + 1] == '-'); cut--)
+				;
+			n = cut ? cut : strcspn(p, " ");
+		}
+		if (first)
+			fprintf(f, "  %-28s %.*s\n", left, (int)n, p);
+		else
+			fprintf(f, "%*s%.*s\n", INDENT, "", (int)n, p);
+		first = false;
+		p += n;
+		while (*p == ' ')
+			p++;
+	} while (*p);
+}
+
 void ks_opts_help(FILE *f, const struct ks_cmd_help *cmd)
 {
 	const struct ks_opt *o;
@@ -139,9 +170,9 @@ void ks_opts_help(FILE *f, const struct ks_cmd_help *cmd)
 			n += snprintf(left + n, sizeof(left) - n, "--%s", o->name);
 		if (o->arg)
 			snprintf(left + n, sizeof(left) - n, " %s", o->arg);
-		fprintf(f, "  %-28s %s\n", left, o->help);
+		help_line(f, left, o->help);
 	}
-	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
+	help_line(f, "-h, --help", "show this help");
 	fprintf(f, "\nSee kscope-%s(1).\n", cmd->name);
 }
 

@@ -10,8 +10,9 @@
 #
 # Targets: fuzz-tracedat (the trace.dat reader and report's printer, seeds in
 # tests/fuzz/seeds/), fuzz-profile (the profile reader and the profile writers,
-# seeds in tests/fuzz/seeds-profile/) and fuzz-analysis (every analysis run offline
-# on the trace.dat seeds); FUZZ_TARGETS picks some. Seeds are never written
+# seeds in tests/fuzz/seeds-profile/), fuzz-analysis (every analysis run offline
+# on the trace.dat seeds) and fuzz-evexpr (the offline event filter, seeds in
+# tests/fuzz/seeds-evexpr/); FUZZ_TARGETS picks some. Seeds are never written
 # to; the growing corpus, crash artifacts and logs go to build-fuzz/. Output is TAP,
 # ending with "N passed, M failed". CC (default: clang, then clang-14) and
 # FUZZ_SMOKE_SECS (default 60) can be overridden.
@@ -20,15 +21,15 @@ set -u
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ_DIR=$SRC_DIR/tests/fuzz
 OUT=$SRC_DIR/build-fuzz
-DICT=$FUZZ_DIR/tracedat.dict
 ARTIFACTS=$OUT/artifacts/
-TARGETS=${FUZZ_TARGETS:-tracedat profile analysis}
+TARGETS=${FUZZ_TARGETS:-tracedat profile analysis evexpr}
 
 # use_target NAME: the target's binary, seeds, corpus, sources and libraries.
 use_target() {
 	NAME=$1
 	BIN=$OUT/fuzz-$NAME
 	CORPUS=$OUT/corpus-$NAME
+	DICT=$FUZZ_DIR/tracedat.dict
 	case $NAME in
 	tracedat)
 		SEEDS=$FUZZ_DIR/seeds
@@ -47,6 +48,12 @@ use_target() {
 		SOURCES="$(cd "$SRC_DIR" && echo plugins/*.c) src/analysis/analysis.c
 			 src/analysis/analysis-run.c"
 		PKGS="libtraceevent libtracefs libdw libelf zlib"
+		;;
+	evexpr)
+		SEEDS=$FUZZ_DIR/seeds-evexpr
+		SOURCES="src/tracedat/evexpr.c"
+		PKGS="libtraceevent"
+		DICT=$FUZZ_DIR/evexpr.dict
 		;;
 	*)
 		echo "unknown fuzz target $NAME" >&2
