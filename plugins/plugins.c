@@ -14,6 +14,7 @@ static const struct ks_plugin *const plugins[] = {
 	&ks_plugin_biolatency,
 	&ks_plugin_biosnoop,
 	&ks_plugin_biotop,
+	&ks_plugin_hist,
 };
 
 const struct ks_plugin *const *ks_plugins(size_t *n)

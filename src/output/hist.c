@@ -105,6 +105,8 @@ void ks_log2_json(FILE *f, const struct ks_log2 *h, const char *label)
 
 int ks_linear_add(struct ks_linear *h, uint64_t v, uint64_t count)
 {
+	if (v >= KS_LINEAR_MAX)
+		return -E2BIG;
 	if (v >= h->n) {
 		size_t n = h->n ? h->n : 16;
 		uint64_t *c;

@@ -50,7 +50,13 @@ median() {
 
 # --- offline ---
 dat=$tmp/mix.dat
-OFFLINE="syscount runqlat runqlen cpudist hardirqs softirqs biolatency biosnoop biotop"
+OFFLINE="syscount runqlat runqlen cpudist hardirqs softirqs biolatency biosnoop biotop hist"
+# hist needs an event and keys: the syscalls per name, as syscount counts them.
+offline_args() {
+	case $1 in
+	hist) echo "-e raw_syscalls:sys_enter -k id.syscall" ;;
+	esac
+}
 dd if=/dev/zero of="$tmp/direct.dat" bs=1M count=8 2>/dev/null && sync
 "$KSCOPE" record -q -C mono -e raw_syscalls -e sched -e irq -e block -o "$dat" -- sh -c \
 	"'$LOADGEN' syscalls 0.8 & dd if='$tmp/direct.dat' of=/dev/null bs=4k iflag=direct \
@@ -61,7 +67,8 @@ printf '%-26s %10s %10s %8s\n' "" "seconds" "peak MB" "vs report"
 for r in $(seq "$RUNS"); do
 	seconds "$KSCOPE" report "$dat" >>"$tmp/report" || die "report failed"
 	for a in $OFFLINE; do
-		seconds "$KSCOPE" $a --input "$dat" >>"$tmp/$a" || die "$a failed"
+		seconds "$KSCOPE" $a $(offline_args $a) --input "$dat" >>"$tmp/$a" ||
+			die "$a failed"
 	done
 done
 rep=$(awk '{ print $1 }' "$tmp/report" | median)

@@ -20,11 +20,21 @@
 
 static void run(const struct ks_plugin *p, const char *path, const char *extra, FILE *out)
 {
-	char *argv[] = { (char *)p->name, "--input", (char *)path, (char *)extra, NULL };
+	/* hist aggregates what it is told to: keys of both kinds, a sum and a histogram. */
+	char *hist[] = { "-e", "sched:sched_switch", "-k", "prev_comm,prev_pid.execname",
+			 "-v", "next_pid", "--log2" };
+	char *argv[16] = { (char *)p->name, "--input", (char *)path };
 	struct ks_analysis_end end;
 	struct ks_err err = { 0 };
+	int argc = 3;
+	size_t i;
 
-	ks_analysis_run(p, extra ? 4 : 3, argv, out, &end, &err);
+	if (!strcmp(p->name, "hist"))
+		for (i = 0; i < sizeof(hist) / sizeof(hist[0]); i++)
+			argv[argc++] = hist[i];
+	if (extra)
+		argv[argc++] = (char *)extra;
+	ks_analysis_run(p, argc, argv, out, &end, &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -31,7 +31,7 @@ test_expect_success "kscope-$c(1) renders without warnings and lists every optio
 	page=\$SRC_DIR/man/kscope-$c.1 && test -f \$page &&
 	MANWIDTH=100 man --warnings -l \$page >rendered 2>warn && test ! -s warn &&
 	\$KSCOPE $c --help >help &&
-	grep -oE -- '--[a-z][a-z-]+' help | sort -u >opts &&
+	grep -oE -- '--[a-z][a-z0-9-]+' help | sort -u >opts &&
 	sed -n 's/^  \\(-[a-zA-Z]\\)[, ].*/\\1/p' help | sort -u >>opts &&
 	test -s opts &&
 	while read o; do

@@ -50,7 +50,9 @@ struct ks_linear {
 	size_t n;
 };
 
-/* Count one @v; -ENOMEM. */
+#define KS_LINEAR_MAX (1u << 20)	/* buckets of a linear histogram */
+
+/* Count one @v; -ENOMEM, or -E2BIG for a @v of KS_LINEAR_MAX or more. */
 int ks_linear_add(struct ks_linear *h, uint64_t v, uint64_t count);
 void ks_linear_free(struct ks_linear *h);
 /* bcc's linear layout ("     runqlen       : count     distribution"), up to the last value seen. */

@@ -15,6 +15,7 @@ extern const struct ks_plugin ks_plugin_biosnoop;
 extern const struct ks_plugin ks_plugin_biotop;
 extern const struct ks_plugin ks_plugin_cpudist;
 extern const struct ks_plugin ks_plugin_hardirqs;
+extern const struct ks_plugin ks_plugin_hist;
 extern const struct ks_plugin ks_plugin_runqlat;
 extern const struct ks_plugin ks_plugin_runqlen;
 extern const struct ks_plugin ks_plugin_softirqs;
