@@ -120,13 +120,16 @@ static int list_analyses(const char *tracefs)
 	char missing[128], how[192];
 	size_t i, n;
 
-	printf("%-10s %-14s %-54s %s\n", "ANALYSIS", "LIKE", "READS", "HERE");
+	printf("%-11s %-15s %-54s %s\n", "ANALYSIS", "LIKE", "READS", "HERE");
 	for (p = ks_plugins(&n), i = 0; i < n; i++) {
 		if (ks_analysis_missing(p[i], tracefs, missing, sizeof(missing)))
 			snprintf(how, sizeof(how), "no: this kernel lacks %s", missing);
+		else if (p[i]->flags & KS_PLUGIN_STACKS)
+			snprintf(how, sizeof(how), "perf_event samples with call stacks, "
+				 "aggregated in user space");
 		else
 			snprintf(how, sizeof(how), "tracepoints, streamed and aggregated in user space");
-		printf("%-10s %-14s %-54s %s\n", p[i]->name, p[i]->peer, p[i]->needs, how);
+		printf("%-11s %-15s %-54s %s\n", p[i]->name, p[i]->peer, p[i]->needs, how);
 	}
 	return 0;
 }

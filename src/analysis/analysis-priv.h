@@ -13,12 +13,14 @@
 #include "kscope/kernel/rawpipe.h"
 #include "kscope/kernel/run.h"
 #include "kscope/kernel/session.h"
+#include "kscope/profile/prof.h"
 #include "kscope/tracedat/evexpr.h"
 #include "kscope/tracedat/tracedat.h"
 
 #define KS_ANALYSIS_MAX_EVENTS 32
 #define KS_ANALYSIS_MAX_MAPS 16
 #define KS_ANALYSIS_DEFAULT_ENTRIES 10240
+#define KS_ANALYSIS_MAX_STACK_EVENTS 4
 
 struct ks_evtype {
 	char name[128];			/* "sys:event" */
@@ -40,6 +42,7 @@ struct ks_analysis_opts {
 	bool print_events;		/* --events */
 	int *pids, npids;		/* -p */
 	int *cpus, ncpus;		/* -C */
+	const char *cpu_list;		/* -C as given */
 	size_t max_entries;
 	int buffer_kb;
 	char **cmd;			/* after "--" */
@@ -98,6 +101,13 @@ struct ks_analysis {
 	int rows;
 	const struct ks_col *stream_cols;	/* KS_PLUGIN_STREAM: a line per event */
 	int nstream_cols;
+	/* KS_PLUGIN_STACKS */
+	const char *stack_events[KS_ANALYSIS_MAX_STACK_EVENTS];	/* sampled with the switches */
+	int nstack_events;
+	int stack_event_index[KS_ANALYSIS_MAX_STACK_EVENTS];	/* in the recording's events */
+	struct ks_prof *prof;
+	int cmd_pid;			/* live with a command: its pid */
+	bool stack_header;		/* the start line was printed */
 };
 
 /* analysis.c */
@@ -110,11 +120,18 @@ void ks_analysis_stream_begin(struct ks_analysis *a);
 int ks_analysis_flush(struct ks_analysis *a);
 /* The kscope record line that records what the analysis reads. */
 void ks_analysis_print_events(struct ks_analysis *a, FILE *f);
+/* Where @name is in the records of @ev; -ENOENT. */
+int ks_analysis_field_of(struct tep_event *ev, const char *name, struct ks_field *out);
+/* A JSON item of @type begins (its "data" follows); nothing in text. */
+void ks_analysis_item_begin(struct ks_analysis *a, const char *type);
 
 /* analysis-run.c */
 int ks_analysis_live_open(struct ks_analysis *a);
 int ks_analysis_live_run(struct ks_analysis *a);
 int ks_analysis_offline_run(struct ks_analysis *a);
 void ks_analysis_live_close(struct ks_analysis *a);
+
+/* analysis-stacks.c: a KS_PLUGIN_STACKS plugin's whole run. */
+int ks_analysis_stacks_run(struct ks_analysis *a, struct ks_analysis_end *end);
 
 #endif

@@ -41,7 +41,7 @@ const char *ks_field_str(const struct ks_field *f, const struct ks_event *e)
 	return (const char *)e->data + off;
 }
 
-static int field_of(struct tep_event *ev, const char *name, struct ks_field *out)
+int ks_analysis_field_of(struct tep_event *ev, const char *name, struct ks_field *out)
 {
 	struct tep_format_field *f = tep_find_any_field(ev, name);
 
@@ -189,7 +189,7 @@ int ks_analysis_field(struct ks_analysis *a, struct ks_evtype *t, const char *fi
 		*out = (struct ks_field){ .offset = -1 };
 		return 0;
 	}
-	if (field_of(t->ev, field, out))
+	if (ks_analysis_field_of(t->ev, field, out))
 		return ks_err_set(err, -ENOENT, "%s has no field '%s' on this %s", t->name, field,
 				  a->tdat ? "file" : "kernel");
 	return 0;
@@ -237,8 +237,8 @@ static int build_dispatch(struct ks_analysis *a, struct ks_err *err)
 		a->slot[a->types[i].ev->id] = (uint16_t)(i + 1);
 	if (!a->ntypes)
 		return ks_err_set(err, -EINVAL, "the analysis reads no events");
-	if (field_of(a->types[0].ev, "common_type", &a->common_type) ||
-	    field_of(a->types[0].ev, "common_pid", &a->common_pid))
+	if (ks_analysis_field_of(a->types[0].ev, "common_type", &a->common_type) ||
+	    ks_analysis_field_of(a->types[0].ev, "common_pid", &a->common_pid))
 		return ks_err_set(err, -EINVAL, "%s has no common fields", a->types[0].name);
 	return 0;
 }
@@ -473,6 +473,11 @@ static void item_begin(struct ks_analysis *a, const char *type, const char *key,
 		       const char *value)
 {
 	item_begin_q(a, type, key, value, false);
+}
+
+void ks_analysis_item_begin(struct ks_analysis *a, const char *type)
+{
+	item_begin_q(a, type, NULL, NULL, false);
 }
 
 static void hist(struct ks_analysis *a, const char *key, const char *value, bool quoted,
@@ -712,7 +717,11 @@ void ks_analysis_emit_end(struct ks_analysis *a, bool final)
 				"miss them (a larger --buffer-kb helps)\n",
 				(unsigned long long)a->lost, a->lossy_pages ?
 				" (and sub-buffers that did not count theirs)" : "");
-		if (drops)
+		if (drops && (a->p->flags & KS_PLUGIN_STACKS))
+			fprintf(a->out, "Dropped %llu samples: more than --max-entries %zu "
+				"stacks or pending wakeups were needed\n",
+				(unsigned long long)drops, a->o.max_entries);
+		else if (drops)
 			fprintf(a->out, "\nDropped %llu entries: more than --max-entries %zu "
 				"were pending at once\n", (unsigned long long)drops,
 				a->o.max_entries);
@@ -730,9 +739,9 @@ static const struct ks_opt common_opts[] = {
 	{ 'T', "timestamp", NULL, "print the time before each interval's output" },
 	{ KS_AOPT_JSON, "json", NULL, "one JSON document per interval instead of text" },
 	{ 'i', "input", "FILE", "read a trace.dat recorded earlier, not the running kernel" },
-	{ KS_AOPT_EVENTS, "events", NULL, "print the kscope record command for -i, and exit" },
-	{ KS_AOPT_MAX_ENTRIES, "max-entries", "N", "pending pairs kept (default 10240); more are "
-	  "dropped, counted" },
+	{ KS_AOPT_EVENTS, "events", NULL, "print the command that records what -i reads, and exit" },
+	{ KS_AOPT_MAX_ENTRIES, "max-entries", "N", "entries kept (pending pairs, stacks; default "
+	  "10240); more are dropped, counted" },
 	{ KS_AOPT_BUFFER_KB, "buffer-kb", "KB", "ring buffer per CPU in KiB (default 4096)" },
 };
 
@@ -808,6 +817,7 @@ static int common_opt(struct ks_analysis *a, int key, const char *arg, struct ks
 		ret = ks_parse_int_list(arg, 1, 1 << 30, &a->o.pids, &a->o.npids);
 		return ret ? ks_err_set(err, ret, "bad pid '%s'", arg) : 0;
 	case KS_AOPT_CPUS:
+		a->o.cpu_list = arg;
 		ret = ks_parse_cpu_list(arg, ks_proc_ncpus(), &a->o.cpus, &a->o.ncpus);
 		return ret ? ks_err_set(err, ret, "bad CPU list '%s' (this machine has CPUs 0-%d)",
 					arg, ks_proc_ncpus() - 1) : 0;
@@ -857,10 +867,19 @@ static int parse_one(void *ctx, int key, const char *arg)
 	return a->p->opt ? a->p->opt(a, a->priv, key, arg, pc->err) : -EINVAL;
 }
 
-/* "[interval [count]]", as bcc's tools take them. */
+/* "[interval [count]]", as bcc's tools take them; "[duration]" for the stack tools. */
 static int parse_operands(struct ks_analysis *a, int argc, char **argv, int i,
 			  struct ks_err *err)
 {
+	if (a->p->flags & KS_PLUGIN_STACKS) {
+		if (i < argc && (ks_parse_duration(argv[i], &a->o.duration) || a->o.duration <= 0))
+			return ks_err_set(err, -EINVAL, "bad duration '%s' (seconds)", argv[i]);
+		if (i + 1 < argc)
+			return ks_err_set(err, -EINVAL, "unexpected argument '%s' (%s takes one "
+					  "operand, the duration; a command goes after --)",
+					  argv[i + 1], a->p->name);
+		return 0;
+	}
 	if (i < argc && (ks_parse_duration(argv[i], &a->o.interval) || a->o.interval <= 0))
 		return ks_err_set(err, -EINVAL, "bad interval '%s' (seconds)", argv[i]);
 	if (i + 1 < argc) {
@@ -1055,6 +1074,10 @@ int ks_analysis_run(const struct ks_plugin *p, int argc, char **argv, FILE *out,
 	ret = parse_args(&a, argc, argv, &end->help, err);
 	if (ret || end->help)
 		goto out;
+	if (p->flags & KS_PLUGIN_STACKS) {
+		ret = ks_analysis_stacks_run(&a, end);
+		goto out;
+	}
 	ret = analysis_open(&a, err) ?: setup_tasks(&a, err) ?: p->setup(&a, a.priv, err) ?:
 	      build_dispatch(&a, err);
 	if (ret)

@@ -43,6 +43,7 @@ struct pmap {
 };
 
 struct proc {
+	int ppid;			/* the parent process, from its fork; 0 unknown */
 	struct pmap *maps;		/* sorted by start, not overlapping */
 	size_t n, cap;
 	uint64_t gen;
@@ -643,6 +644,27 @@ const struct ks_prof_info *ks_prof_info(const struct ks_prof *p)
 	return &p->info;
 }
 
+struct tep_handle *ks_prof_tep(struct ks_prof *p)
+{
+	return p->tep;
+}
+
+int ks_prof_tgid(struct ks_prof *p, int tid)
+{
+	uint32_t id;
+
+	if (ks_intern_find(p->tids, &tid, sizeof(tid), &id) || p->threads[id].pid <= 0)
+		return -1;
+	return p->threads[id].pid;
+}
+
+int ks_prof_parent(struct ks_prof *p, int pid)
+{
+	struct proc *pr = proc_find(p, pid);
+
+	return pr && pr->ppid > 0 ? pr->ppid : -1;
+}
+
 const struct ks_prof_stats *ks_prof_stats(const struct ks_prof *p)
 {
 	return &p->stats;
@@ -803,6 +825,7 @@ static int on_task(struct ks_prof *p, const struct tep_record *rec, int tid)
 	pr = proc_get(p, pid);
 	if (!pr)
 		return -ENOMEM;
+	pr->ppid = ppid;
 	pp = proc_find(p, ppid);
 	if (pp && pp->n) {
 		if (proc_reserve(pr, pp->n))
@@ -1275,6 +1298,12 @@ static int on_sample(struct ks_prof *p, const struct tep_record *rec, int tid,
 	fill(p, s, rec, tid, pid);
 	s->event = (unsigned int)ev;
 	s->weight = num(rec, p->sample.f[F_PERIOD]);
+	if (p->sample.f[F_RAW]) {
+		size_t len;
+
+		s->raw = dyn(rec, p->sample.f[F_RAW], &len);
+		s->raw_size = (unsigned int)len;
+	}
 	p->stats.samples++;
 	return 1;
 }
@@ -1294,8 +1323,10 @@ static int flush_pending(struct ks_prof *p, struct ks_prof_sample *s)
 		if (!k || klen != sizeof(int))
 			continue;
 		memcpy(&key, k, sizeof(key));
-		if (switch_in(p, (int)key, p->last_ts, s))
+		if (switch_in(p, (int)key, p->last_ts, s)) {
+			s->unfinished = true;
 			return 1;
+		}
 	}
 	return 0;
 }

@@ -43,8 +43,9 @@ use_target() {
 		PKGS="libtraceevent libtracefs libdw libelf zlib"
 		;;
 	analysis)
-		# The analyses read the same files: the trace.dat seeds are theirs too.
-		SEEDS=$FUZZ_DIR/seeds
+		# The analyses read the same files: the trace.dat seeds are theirs too, and
+		# offcputime reads profiles.
+		SEEDS="$FUZZ_DIR/seeds $FUZZ_DIR/seeds-profile"
 		SOURCES="$(cd "$SRC_DIR" && echo plugins/*.c) src/analysis/analysis.c
 			 src/analysis/analysis-run.c"
 		PKGS="libtraceevent libtracefs libdw libelf zlib"
@@ -160,7 +161,7 @@ run_one() {
 check_seeds() {
 	local f
 
-	for f in "$SEEDS"/*; do
+	for f in $(for d in $SEEDS; do echo "$d"/*; done); do
 		[ -f "$f" ] || continue
 		if run_one "$f"; then
 			ok "$NAME seed $(basename "$f")"
@@ -179,7 +180,7 @@ fuzz() {
 	# -fork runs the workers and stops at the first crash (artifact in $ARTIFACTS).
 	"$BIN" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len=131072 \
 		-print_final_stats=1 -artifact_prefix="$ARTIFACTS" -dict="$DICT" \
-		$([ "$jobs" -gt 1 ] && echo "-fork=$jobs") "$CORPUS" "$SEEDS" >"$log" 2>&1
+		$([ "$jobs" -gt 1 ] && echo "-fork=$jobs") "$CORPUS" $SEEDS >"$log" 2>&1
 	rc=$?
 	grep -E '^(#[0-9]+:? *(DONE|pulse|cov)|stat::number_of_executed_units|stat::average_exec_per_sec)' \
 		"$log" | tail -n 3 | sed 's/^/# /'

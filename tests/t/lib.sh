@@ -99,3 +99,15 @@ TRACEFS_BEFORE=$(tracefs_leftovers 2>/dev/null)
 
 # count_lines FILE PATTERN
 count_matching() { grep -c -- "$2" "$1" || true; }
+
+# within V LO HI: V (a number) is in [LO, HI], or say it is not.
+within() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
+		{ echo "$1 is not within [$2, $3]"; return 1; }
+}
+
+# weight FOLDED REGEX: the summed values of the folded lines ("a;b;c 123") that match
+# the extended REGEX (matched up to the value).
+weight() {
+	sed 's/ \([0-9]*\)$/\t\1/' "$1" | grep -E -- "$2"$'\t' | awk '{ m += $NF } END { print m + 0 }'
+}

@@ -18,10 +18,6 @@ share() {
 }
 
 # within VALUE LOW HIGH
-within() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
-		{ echo "$1 is not within [$2, $3]"; return 1; }
-}
 
 test_expect_success PERF "profile -g of a command writes a trace.dat of samples" '
 	"$KSCOPE" profile -g -F 499 -o cpu.dat -- "$PROFLOAD_FP" cpu 2 2>err &&

@@ -7,16 +7,6 @@
 
 [ -x "$PROFLOAD_FP" ] || make -s -C "$SRC_DIR" "${PROFLOAD_FP#$SRC_DIR/}" >&2 || exit 1
 
-# weight FOLDED REGEX: the summed weight of the stacks matching the extended REGEX.
-weight() {
-	sed 's/ \([0-9]*\)$/\t\1/' "$1" | grep -E -- "$2"$'\t' | awk '{ m += $NF } END { print m + 0 }'
-}
-
-within() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
-		{ echo "$1 is not within [$2, $3]"; return 1; }
-}
-
 test_expect_success PERF "--off-cpu of a command: pipe and sleep weighted 3:1" '
 	"$KSCOPE" profile --off-cpu -g -o off.dat -- "$PROFLOAD_FP" offcpu 20 2>err &&
 	cat err &&

@@ -11,11 +11,6 @@ for b in "$PROFLOAD_FP" "$PROFLOAD_CXX"; do
 	[ -x "$b" ] || make -s -C "$SRC_DIR" "${b#$SRC_DIR/}" >&2 || exit 1
 done
 
-within() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
-		{ echo "$1 is not within [$2, $3]"; return 1; }
-}
-
 # both K.DAT PERF.DATA SECS CMD...: kscope and perf record -g the same run of CMD at
 # once for SECS seconds at 999 Hz (one run: the same noise for both; 5000 samples
 # keep the sampling error well under the 3 points allowed), then CMD is stopped.

@@ -180,6 +180,66 @@ void ks_analysis_clear_screen(struct ks_analysis *a);
 void ks_analysis_stream(struct ks_analysis *a, const struct ks_col *cols, int ncols);
 void ks_analysis_stream_row(struct ks_analysis *a, const union ks_cell *cells);
 
+/*
+ * --- call stacks (bcc's offcputime) ---
+ * A plugin with KS_PLUGIN_STACKS gets no events: the framework records off-CPU
+ * stacks through the profile layer (perf_event samples of sched_switch with
+ * callchains, the thread's blocked time until it runs again), or reads them from a
+ * kscope profile --off-cpu recording (-i), and hands the plugin each blocked interval
+ * that ended (its .sample callback). Its report prints stacks with ks_analysis_stack.
+ */
+struct ks_prof_sample;
+
+/* How a stack is printed: bcc's offcputime, wakeuptime or offwaketime. */
+enum ks_stack_layout { KS_STACK_OFFCPU, KS_STACK_WAKER, KS_STACK_OFFWAKE };
+
+struct ks_stack_out {
+	enum ks_stack_layout layout;
+	const char *comm;		/* the thread that blocked */
+	int pid;
+	const char *const *kernel;	/* its function names, leaf first */
+	unsigned int nkernel;
+	const char *const *user;	/* leaf first */
+	unsigned int nuser;
+	const char *waker;		/* KS_STACK_WAKER, KS_STACK_OFFWAKE: who woke it */
+	int waker_pid;
+	const char *const *waker_kernel;	/* leaf first */
+	unsigned int nwaker_kernel;
+	const char *const *waker_user;
+	unsigned int nwaker_user;
+	bool delimit;			/* a line between the kernel and the user frames */
+	bool folded;			/* one line of frames root first and the value */
+	uint64_t value;
+};
+
+/*
+ * One stack in the layout of its bcc tool (frames, the task, the value on a line of its
+ * own), folded (as flame graph tools read them), or as a JSON "stack" item.
+ */
+void ks_analysis_stack(struct ks_analysis *a, const struct ks_stack_out *s);
+/*
+ * In such a plugin's setup: sample the tracepoint @name ("sched:sched_waking") too,
+ * with call stacks, everywhere (the task it concerns need not be the one it runs in).
+ * Its samples reach .sample with offcpu false and event set to the returned index
+ * (0, 1, ...); offline the recording must have them. -E2BIG past four.
+ */
+int ks_analysis_stack_event(struct ks_analysis *a, const char *name, struct ks_err *err);
+/* Field @field of the raw records of stack event @event (s->raw), resolved by name. */
+int ks_analysis_stack_field(struct ks_analysis *a, int event, const char *field,
+			    struct ks_field *out, struct ks_err *err);
+/*
+ * Whether a process is one the user asked about: -p, or with a command, the command
+ * and the processes it started (followed through their forks); every one otherwise.
+ */
+bool ks_analysis_stack_pid_wanted(struct ks_analysis *a, int pid);
+/* The same for a thread (a process unknown yet counts as wanted). */
+bool ks_analysis_stack_tid_wanted(struct ks_analysis *a, int tid);
+/* The positional operand, for such a plugin, is the duration, as bcc's offcputime takes it. */
+double ks_analysis_duration(const struct ks_analysis *a);
+/* The processes of -p (their number), and whether a command is run (for a start line). */
+int ks_analysis_pids(const struct ks_analysis *a, const int **pids);
+bool ks_analysis_has_command(const struct ks_analysis *a);
+
 /* --- the descriptor --- */
 
 enum {
@@ -190,6 +250,8 @@ enum {
 	KS_PLUGIN_SYSTEM = 1 << 0,
 	/* Prints a line per event (ks_analysis_stream): takes no interval operand. */
 	KS_PLUGIN_STREAM = 1 << 1,
+	/* Reads off-CPU call stacks (.sample), not events: "[duration]" is its operand. */
+	KS_PLUGIN_STACKS = 1 << 2,
 };
 
 struct ks_plugin {
@@ -217,6 +279,8 @@ struct ks_plugin {
 	 * that streams its output.
 	 */
 	void (*report)(struct ks_analysis *a, void *priv, bool final);
+	/* KS_PLUGIN_STACKS: a blocked interval that ended, with the thread's stack. */
+	void (*sample)(struct ks_analysis *a, void *priv, const struct ks_prof_sample *s);
 	void (*free)(void *priv);
 };
 

@@ -40,6 +40,9 @@ struct ks_prof_sample {
 	unsigned int event;		/* index into the profile's events */
 	bool offcpu;			/* a blocked stack, weighted by time off CPU */
 	char state;			/* off-CPU: how it blocked: 'S', 'D', 'R' (preempted), ... */
+	bool unfinished;		/* off-CPU: still blocked when the recording ended */
+	const void *raw;		/* a tracepoint's sample: its record (NULL otherwise) */
+	unsigned int raw_size;
 	unsigned int nlocs;
 	const struct ks_prof_loc *locs;	/* leaf first */
 	/*
@@ -101,6 +104,12 @@ int ks_prof_open(const char *path, const struct ks_prof_opts *o, struct ks_prof 
 int ks_prof_open_mem(const void *data, size_t size, const struct ks_prof_opts *o,
 		     struct ks_prof **out, struct ks_err *err);
 const struct ks_prof_info *ks_prof_info(const struct ks_prof *p);
+/* The recording's event formats: what the raw records of tracepoint samples are. */
+struct tep_handle *ks_prof_tep(struct ks_prof *p);
+/* The process thread @tid belongs to, as read so far; -1 if unknown. */
+int ks_prof_tgid(struct ks_prof *p, int tid);
+/* The process that forked process @pid while recording, as read so far; -1 if unknown. */
+int ks_prof_parent(struct ks_prof *p, int pid);
 const struct ks_prof_stats *ks_prof_stats(const struct ks_prof *p);
 /*
  * The next sample in time order (off-CPU ones when their thread runs again): 1 and
