@@ -313,6 +313,8 @@ void stackagg_print(struct ks_analysis *a, struct stackagg *g, struct stack_name
 		if (layout == KS_STACK_WAKER) {
 			out.waker_kernel = stack_names(nm, k->part[0], k->n[0], false,
 						       &out.nwaker_kernel);
+			out.waker_user = stack_names(nm, k->part[1], k->n[1], false,
+						     &out.nwaker_user);
 		} else {
 			out.kernel = stack_names(nm, k->part[0], k->n[0], false, &out.nkernel);
 			out.user = stack_names(nm, k->part[1], k->n[1], false, &out.nuser);

@@ -91,8 +91,8 @@ const char *const *stack_names(struct stack_names *f, const struct ks_prof_loc *
 /*
  * Print every entry, the smallest total first, in @layout: the key's task 0 is the
  * thread that blocked, task 1 its waker; parts 0 and 1 the blocked thread's kernel
- * and user frames (KS_STACK_WAKER: part 0 the waker's kernel frames), parts 2 and 3
- * the waker's.
+ * and user frames (KS_STACK_WAKER: parts 0 and 1 the waker's), parts 2 and 3 the
+ * waker's.
  */
 void stackagg_print(struct ks_analysis *a, struct stackagg *g, struct stack_names *nm,
 		    enum ks_stack_layout layout, const struct stack_opts *o);

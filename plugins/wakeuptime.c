@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * wakeuptime: how long threads were blocked until something woke them, summed per
- * waker, waker's kernel stack and woken thread's name, as bcc's wakeuptime prints it:
+ * waker, waker's kernel and user stack and woken thread's name, as bcc's wakeuptime
+ * prints it (bcc shows the kernel stack only):
  * the time from the block (the switch out) to the wakeup being sent, so the time the
  * woken thread then waits for a CPU is not in it. From perf_event samples of
  * sched_switch and sched_waking with call stacks (no eBPF, no kprobes).
@@ -28,7 +29,7 @@ static const struct ks_opt wakeup_opts[] = {
 struct wakeup {
 	struct stack_opts so;		/* -u, -f, -m, -M of them */
 	struct wakepair wp;
-	struct stackagg agg;		/* (woken name, waker name, waker's kernel frames) -> us */
+	struct stackagg agg;		/* (woken name, waker name, waker's frames) -> us */
 	struct stack_names names;
 };
 
@@ -51,7 +52,7 @@ static const char *wakeup_tracing(const void *priv)
 {
 	const struct wakeup *w = priv;
 
-	return w->so.folded ? NULL : "Tracing blocked time (us) by kernel stack";
+	return w->so.folded ? NULL : "Tracing blocked time (us) by user + kernel stack";
 }
 
 static int wakeup_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
@@ -91,7 +92,7 @@ static void wakeup_sample(struct ks_analysis *a, void *priv, const struct ks_pro
 		return;
 	stackagg_add(&w->agg, &(struct stack_key){
 		.comm = { s->comm, wk->waker_comm },
-		.part = { wk->locs }, .n = { wk->nk },
+		.part = { wk->locs, wk->locs + wk->nk }, .n = { wk->nk, wk->nu },
 	}, us);
 }
 
@@ -118,9 +119,9 @@ const struct ks_plugin ks_plugin_wakeuptime = {
 	.usage = "[-p PID] [-u] [-v] [-f] [-m US] [-M US] [options] [duration]\n"
 		 "                      [-- command [args]]",
 	.description = "Summarize how long threads were blocked until they were woken, per\n"
-		       "waker, kernel stack of the wakeup and woken thread, as bcc's wakeuptime\n"
-		       "does, in microseconds: from the block to the wakeup (not the wait for a\n"
-		       "CPU after it). From perf_event samples of sched:sched_switch and\n"
+		       "waker, stack of the wakeup (kernel and user) and woken thread, like bcc's\n"
+		       "wakeuptime, in microseconds: from the block to the wakeup (not the wait\n"
+		       "for a CPU after it). From perf_event samples of sched:sched_switch and\n"
 		       "sched:sched_waking with call stacks (no eBPF). -p and a command choose\n"
 		       "the threads woken; their wakers may be anyone.",
 	.tracing_fn = wakeup_tracing,

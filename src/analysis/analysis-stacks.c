@@ -323,6 +323,7 @@ static void stack_folded(FILE *f, const struct ks_stack_out *s)
 		break;
 	case KS_STACK_WAKER:
 		fputs(s->waker, f);
+		names(f, s->waker_user, s->nwaker_user, true, ";", "");
 		names(f, s->waker_kernel, s->nwaker_kernel, true, ";", "");
 		fprintf(f, ";%s", s->comm);
 		break;
@@ -366,6 +367,7 @@ void ks_analysis_stack(struct ks_analysis *a, const struct ks_stack_out *s)
 	case KS_STACK_WAKER:
 		fprintf(f, "    %-16s %s\n", "target:", s->comm);
 		names(f, s->waker_kernel, s->nwaker_kernel, false, "    ", "\n");
+		names(f, s->waker_user, s->nwaker_user, false, "    ", "\n");
 		fprintf(f, "    %-16s %s\n", "waker:", s->waker);
 		break;
 	case KS_STACK_OFFWAKE:

@@ -11,6 +11,10 @@
  *                         blocked time in the ratio 1:3.
  *   profload sleep SECS   mostly sleeps (for -p tests): 2 ms of CPU (spin_a under
  *                         run_sleep), then 10 ms of nanosleep, again and again.
+ *   profload wake N       N rounds of: the main thread blocks reading a pipe in
+ *                         wait_partner until a second thread, after 20 ms of sleep,
+ *                         writes it in wake_partner (both make the system call
+ *                         themselves, so a frame-pointer walk shows them, not libc).
  *   profload work N       N rounds of run_cpu's loop body (in run_work): a fixed amount
  *                         of work, so a profiler's overhead shows as a longer run
  *                         (tests/bench/profile-bench.sh). Prints nothing.
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -171,6 +176,62 @@ NOINLINE void run_offcpu(int n)
 	}
 }
 
+/* read(2) or write(2) from the caller's own frame (libc's wrappers keep no frame pointer). */
+static inline long own_syscall3(long nr, long a, long b, long c)
+{
+#if defined(__x86_64__)
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	return syscall(nr, a, b, c);
+#endif
+}
+
+static int wake_fds[2];
+
+NOINLINE void wait_partner(void)
+{
+	char c;
+
+	if (own_syscall3(SYS_read, wake_fds[0], (long)&c, 1) != 1)
+		exit(1);
+	publish(sink + 1);
+}
+
+NOINLINE void wake_partner(void)
+{
+	if (own_syscall3(SYS_write, wake_fds[1], (long)"x", 1) != 1)
+		exit(1);
+	publish(sink + 1);
+}
+
+NOINLINE void *waker_loop(void *arg)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int i, n = *(int *)arg;
+
+	for (i = 0; i < n; i++) {
+		nanosleep(&ts, NULL);
+		wake_partner();
+	}
+	return NULL;
+}
+
+NOINLINE void run_wake(int n)
+{
+	pthread_t t;
+	int i;
+
+	if (pipe(wake_fds) || pthread_create(&t, NULL, waker_loop, &n))
+		exit(1);
+	for (i = 0; i < n; i++)
+		wait_partner();
+	pthread_join(t, NULL);
+}
+
 NOINLINE void run_sleep(double secs)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -192,8 +253,11 @@ int main(int argc, char **argv)
 		run_sleep(atof(argv[2]));
 	else if (argc == 3 && !strcmp(argv[1], "work"))
 		run_work(atol(argv[2]));
+	else if (argc == 3 && !strcmp(argv[1], "wake"))
+		run_wake(atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: profload cpu SECS | offcpu N | sleep SECS | work N\n");
+		fprintf(stderr, "usage: profload cpu SECS | offcpu N | sleep SECS | wake N | "
+			"work N\n");
 		return 2;
 	}
 	return 0;

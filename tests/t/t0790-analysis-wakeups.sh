@@ -24,7 +24,7 @@ test_expect_success PERF "wakeuptime: 300 ms woken by the pipe's writer, 400 ms 
 
 test_expect_success PERF "wakeuptime: bcc layout, -v addresses" '
 	"$KSCOPE" wakeuptime -v -- "$PROFLOAD_FP" offcpu 5 >t &&
-	head -n 1 t | grep -qx "Tracing blocked time (us) by kernel stack... Hit Ctrl-C to end." &&
+	head -n 1 t | grep -qx "Tracing blocked time (us) by user + kernel stack... Hit Ctrl-C to end." &&
 	grep -B 12 -x "    waker:           profload-fp" t | grep -q "^    target:          profload-fp$" &&
 	grep -Eq "^    [0-9a-f]{16} anon_pipe_write$" t &&
 	grep -A 1 -x "    waker:           profload-fp" t | grep -Eq "^        [0-9]+$"
@@ -69,6 +69,16 @@ test_expect_success PERF "-p: only that process's threads woken, wakers from any
 	wait $pid
 	test -s p && test -z "$(grep -v ";profload-fp [0-9]*$" p)" && grep -q "^swapper;" p &&
 	assert_clean
+'
+
+# profload wake: the main thread blocks in wait_partner until its second thread wakes
+# it from wake_partner, 20 ms later, 10 times (both make the system call themselves).
+test_expect_success PERF "two threads, one woken by the other from a named function" '
+	"$KSCOPE" wakeuptime -f -- "$PROFLOAD_FP" wake 10 >wp &&
+	within $(weight wp "^profload-fp;start_thread;waker_loop;wake_partner;entry_SYSCALL.*;anon_pipe_write;.*;try_to_wake_up;profload-fp") 195000 230000 &&
+	"$KSCOPE" offwaketime -f -- "$PROFLOAD_FP" wake 10 >op &&
+	within $(weight op ";main;run_wake;wait_partner;.*;anon_pipe_read;schedule;__schedule;--;try_to_wake_up;.*;anon_pipe_write;.*;wake_partner;waker_loop;start_thread;profload-fp") 195000 235000 &&
+	"$KSCOPE" flame -i op --colors chain -o op.svg && grep -q "wake_partner" op.svg
 '
 
 test_expect_success PERF "bad input: one line, exit 2" '
