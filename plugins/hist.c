@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * hist: a generic aggregation over any tracepoint's fields, what the kernel's hist
- * triggers compute, in user space where the kernel has no hist triggers: events counted per key (up to three fields), fields summed, or a
- * field's values as a log2 or linear histogram per key.
+ * triggers compute, with one where the kernel takes it and in user space where it does
+ * not: events counted per key (up to three fields), fields summed, or a field's values
+ * as a log2 or linear histogram per key.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,6 +65,8 @@ struct hist_entry {
 struct hist {
 	const char *event, *keys_arg, *vals_arg, *filter;
 	bool log2, by_key;
+	struct ks_evtype *type;
+	uint64_t kernel_dropped;		/* events the kernel's table had no room for */
 	uint64_t step;			/* --linear */
 	int top;
 	struct hist_key keys[HIST_MAX_KEYS];
@@ -175,6 +178,19 @@ static struct hist_entry *entry_of(struct hist *h, const unsigned char *key)
 	return NULL;
 }
 
+/* @n values @v of the histogram's field into @e's histogram. */
+static void add_value(struct hist *h, struct hist_entry *e, uint64_t v, uint64_t n)
+{
+	/* A negative value has no power of two nor a bucket from 0: said, not folded in. */
+	if (h->vals[0].f.is_signed && (int64_t)v < 0) {
+		h->below += n;
+	} else if (h->log2) {
+		ks_log2_add_n(entry_log2(e), v, n);
+	} else if (v / h->step >= HIST_LINEAR_MAX || ks_linear_add(&e->lin, v / h->step, n)) {
+		h->over += n;
+	}
+}
+
 static void on_event(struct ks_analysis *a, void *priv, const struct ks_event *ev)
 {
 	struct hist *h = priv;
@@ -192,19 +208,8 @@ static void on_event(struct ks_analysis *a, void *priv, const struct ks_event *e
 	e->count++;
 	for (i = 0; i < h->nvals; i++)
 		e->sum[i] += ks_field_s64(&h->vals[i].f, ev);
-	if (!h->log2 && !h->step)
-		return;
-	/* A negative value has no power of two nor a bucket from 0: said, not folded in. */
-	if (h->vals[0].f.is_signed && ks_field_s64(&h->vals[0].f, ev) < 0) {
-		h->below++;
-	} else if (h->log2) {
-		ks_log2_add(entry_log2(e), ks_field_u64(&h->vals[0].f, ev));
-	} else {
-		uint64_t b = ks_field_u64(&h->vals[0].f, ev) / h->step;
-
-		if (b >= HIST_LINEAR_MAX || ks_linear_add(&e->lin, b, 1))
-			h->over++;
-	}
+	if (h->log2 || h->step)
+		add_value(h, e, ks_field_u64(&h->vals[0].f, ev), 1);
 }
 
 /* "a,b,c" into at most @max names of up to 63 bytes. */
@@ -271,6 +276,56 @@ static int setup_key(struct ks_analysis *a, struct hist *h, struct ks_evtype *t,
 	return 0;
 }
 
+/*
+ * The same aggregation as a hist trigger, where the kernel can do it: the keys as they
+ * are (the histogram's value as one more key, bucketed here, so that its rows are
+ * bcc's; for a per-task run, common_pid last, to keep the tasks asked about). A key
+ * the kernel has no name for (the task's name) keeps the events streamed.
+ */
+static int setup_kernel(struct ks_analysis *a, struct hist *h, struct ks_evtype *t,
+			struct ks_err *err)
+{
+	static const char *const shows[] = {
+		[SHOW_DEC] = "", [SHOW_HEX] = ".hex", [SHOW_SYSCALL] = ".syscall",
+		[SHOW_EXECNAME] = ".execname",
+	};
+	char spec[1024];
+	int i, n;
+
+	if (ks_analysis_path(a) == KS_PATH_STREAM || ks_analysis_offline(a))
+		return 0;
+	n = snprintf(spec, sizeof(spec), "keys=");
+	for (i = 0; i < h->nkeys; i++) {
+		const struct hist_key *k = &h->keys[i];
+		const char *name = k->kind == KEY_PID ? "common_pid" : k->kind == KEY_CPU ? "cpu" :
+				   k->name;
+
+		if (k->kind == KEY_COMM) {
+			if (ks_analysis_path(a) == KS_PATH_KERNEL)
+				return ks_err_set(err, -EINVAL, "-k comm: the kernel's hist "
+						  "triggers have no task name key (common_pid."
+						  "execname keys by pid); use --path stream");
+			return 0;
+		}
+		n += snprintf(spec + n, sizeof(spec) - (size_t)n, "%s%s%s", i ? "," : "", name,
+			      shows[k->show]);
+	}
+	if (h->log2 || h->step)
+		n += snprintf(spec + n, sizeof(spec) - (size_t)n, "%s%s", h->nkeys ? "," : "",
+			      h->vals[0].name);
+	else if (!h->nkeys)
+		/* A table of one row: every event has the same key. */
+		n += snprintf(spec + n, sizeof(spec) - (size_t)n, "common_type");
+	if (ks_analysis_per_task(a))
+		n += snprintf(spec + n, sizeof(spec) - (size_t)n, ",common_pid");
+	n += snprintf(spec + n, sizeof(spec) - (size_t)n, ":vals=hitcount");
+	for (i = 0; i < h->nvals && !h->log2 && !h->step; i++)
+		n += snprintf(spec + n, sizeof(spec) - (size_t)n, ",%s", h->vals[i].name);
+	if (n >= (int)sizeof(spec))
+		return ks_err_set(err, -EINVAL, "keys and values too long for a hist trigger");
+	return ks_analysis_kernel_hist(a, t, spec, err);
+}
+
 static int hist_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 {
 	struct hist *h = priv;
@@ -314,9 +369,12 @@ static int hist_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 			return ret;
 	}
 	h->nkeys = n;
+	h->type = t;
 	h->entry_size = sizeof(struct hist_entry) + (h->log2 ? sizeof(struct ks_log2) : 0);
 	h->entries = ks_analysis_map(a, h->entry_size);
-	return h->entries ? 0 : ks_err_set(err, -ENOMEM, "out of memory");
+	if (!h->entries)
+		return ks_err_set(err, -ENOMEM, "out of memory");
+	return setup_kernel(a, h, t, err);
 }
 
 /* --- the report --- */
@@ -350,7 +408,8 @@ static int cmp_keys(const struct hist *h, const struct hist_entry *x, const stru
 		const struct hist_key *k = &h->keys[i];
 
 		if (k->size == HIST_STR_BYTES) {
-			c = strcmp((const char *)x->key + k->offset, (const char *)y->key + k->offset);
+			c = strcmp((const char *)x->key + k->offset,
+				   (const char *)y->key + k->offset);
 		} else if (k->kind == KEY_INT && !k->f.is_signed) {
 			uint64_t a = (uint64_t)key_int(k, x), b = (uint64_t)key_int(k, y);
 
@@ -495,19 +554,81 @@ static void report_hists(struct ks_analysis *a, struct hist *h, struct entry_lis
 	}
 }
 
-static void free_lins(struct hist *h, struct entry_list *l)
-{
-	size_t i;
+struct from_kernel {
+	struct ks_analysis *a;
+	struct hist *h;
+};
 
-	for (i = 0; i < l->n; i++)
-		ks_linear_free(&l->v[i]->lin);
+/* One entry of the kernel's table, into ours: the same keys, counts and sums. */
+static int from_kernel(void *arg, const struct ks_khist_entry *ke)
+{
+	struct from_kernel *c = arg;
+	struct hist *h = c->h;
+	unsigned char key[sizeof(((struct hist_entry *)0)->key)];
+	int extra = (h->log2 || h->step || !h->nkeys) + ks_analysis_per_task(c->a), i;
+	struct hist_entry *e;
+
+	if (ke->nkeys != h->nkeys + extra || ke->nvals < 1 + (h->log2 || h->step ? 0 : h->nvals))
+		return -EBADMSG;
+	if (ks_analysis_per_task(c->a) &&
+	    !ks_analysis_task_wanted(c->a, (int)ke->key[ke->nkeys - 1].num))
+		return 0;
+	memset(key, 0, (size_t)h->key_len);
+	for (i = 0; i < h->nkeys; i++) {
+		const struct hist_key *k = &h->keys[i];
+
+		if (k->kind == KEY_STR)
+			strncpy((char *)key + k->offset, ke->key[i].text, HIST_STR_BYTES - 1);
+		else
+			memcpy(key + k->offset, &ke->key[i].num, sizeof(uint64_t));
+	}
+	e = entry_of(h, key);
+	if (!e)
+		return 0;
+	h->hits += ke->val[0];
+	e->count += ke->val[0];
+	if (h->log2 || h->step) {
+		add_value(h, e, ke->key[h->nkeys].num, ke->val[0]);
+		return 0;
+	}
+	for (i = 0; i < h->nvals; i++)
+		e->sum[i] += (int64_t)ke->val[i + 1];
+	return 0;
+}
+
+/* Free the linear histograms of @m's entries and empty it. */
+static int free_lin(void *arg, uint64_t key, void *value)
+{
+	ks_linear_free(&((struct hist_entry *)value)->lin);
+	return 0;
+}
+
+static void map_empty(struct ks_map *m)
+{
+	ks_map_for_each(m, free_lin, NULL);
+	ks_map_clear(m);
+}
+
+/* The change in the kernel's table since the last report, into h->entries. */
+static void read_kernel(struct ks_analysis *a, struct hist *h)
+{
+	struct from_kernel c = { a, h };
+	struct ks_khist_totals tot;
+	struct ks_err err;
+
+	if (ks_analysis_kernel_hist_read(a, h->type, from_kernel, &c, &tot, &err))
+		ks_analysis_note(a, "The kernel's table could not be read: %s", err.msg);
+	h->kernel_dropped = tot.dropped;
 }
 
 static void hist_report(struct ks_analysis *a, void *priv, bool final)
 {
 	struct hist *h = priv;
-	struct entry_list l = { calloc(ks_map_count(h->entries) + 1, sizeof(*l.v)), 0 };
+	struct entry_list l = { NULL, 0 };
 
+	if (ks_analysis_kernel_hist_on(a, h->type))
+		read_kernel(a, h);
+	l.v = calloc(ks_map_count(h->entries) + 1, sizeof(*l.v));
 	if (!l.v)
 		return;
 	ks_map_for_each(h->entries, collect, &l);
@@ -525,10 +646,13 @@ static void hist_report(struct ks_analysis *a, void *priv, bool final)
 		ks_analysis_note(a, "%llu values at or over %llu are not in the histograms (a "
 				 "larger --linear step shows them)", (unsigned long long)h->over,
 				 (unsigned long long)h->step * HIST_LINEAR_MAX);
+	if (h->kernel_dropped)
+		ks_analysis_note(a, "%llu events were not counted: the kernel's table was full (a "
+				 "larger --max-entries helps)",
+				 (unsigned long long)h->kernel_dropped);
 	if (!final) {
-		free_lins(h, &l);
-		ks_map_clear(h->entries);
-		h->hits = h->below = h->over = 0;
+		map_empty(h->entries);
+		h->hits = h->below = h->over = h->kernel_dropped = 0;
 	}
 	free(l.v);
 }
@@ -536,16 +660,8 @@ static void hist_report(struct ks_analysis *a, void *priv, bool final)
 static void hist_free(void *priv)
 {
 	struct hist *h = priv;
-	struct entry_list l = { NULL, 0 };
-
-	if (!h->entries || !h->step)
-		return;
-	l.v = calloc(ks_map_count(h->entries) + 1, sizeof(*l.v));
-	if (!l.v)
-		return;
-	ks_map_for_each(h->entries, collect, &l);
-	free_lins(h, &l);
-	free(l.v);
+	if (h->entries)
+		ks_map_for_each(h->entries, free_lin, NULL);
 }
 
 const struct ks_plugin ks_plugin_hist = {
@@ -557,11 +673,13 @@ const struct ks_plugin ks_plugin_hist = {
 		 "                      [interval [count]] [-- command [args]]",
 	.description = "Aggregate one tracepoint as the kernel's hist triggers do: events\n"
 		       "counted per key of up to three fields, fields summed per key, or one\n"
-		       "field's values as a log2 or linear histogram per key; in user space,\n"
-		       "from the streamed events, so it works where the kernel has no hist\n"
-		       "triggers. With a command, only its events count.",
+		       "field's values as a log2 or linear histogram per key; in the kernel\n"
+		       "with a hist trigger where it has them, else in user space from the\n"
+		       "streamed events, with the same output. With a command, only its\n"
+		       "events count.",
 	.tracing = "Tracing",
 	.needs = "any tracepoint (-e)",
+	.flags = KS_PLUGIN_KHIST,
 	.opts = hist_opts,
 	.priv_size = sizeof(struct hist),
 	.opt = hist_opt,

@@ -86,7 +86,8 @@ static int offcpu_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 		return ret;
 	if (npids) {
 		for (i = 0; i < npids && n < (int)sizeof(buf) - 12; i++)
-			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%d", i ? "," : "", pids[i]);
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%d", i ? "," : "",
+				      pids[i]);
 		who = buf;
 	} else if (o->so.tid) {
 		snprintf(buf, sizeof(buf), "TID %d", o->so.tid);

@@ -298,9 +298,12 @@ void stackagg_print(struct ks_analysis *a, struct stackagg *g, struct stack_name
 {
 	size_t n, r;
 	struct stack_entry **v = stackagg_sorted(g, &n);
+	bool addresses = nm->addresses;
 
 	if (!v)
 		return;
+	/* Addresses are for reading: folded frames and JSON names stay names. */
+	nm->addresses = addresses && !o->folded && !ks_analysis_json(a);
 	for (r = 0; r < n; r++) {
 		const struct stack_key *k = &v[r]->key;
 		struct ks_stack_out out = {
@@ -325,5 +328,6 @@ void stackagg_print(struct ks_analysis *a, struct stackagg *g, struct stack_name
 		}
 		ks_analysis_stack(a, &out);
 	}
+	nm->addresses = addresses;
 	free(v);
 }

@@ -48,6 +48,7 @@ struct syscount {
 	struct ks_field enter_id, exit_id, exit_ret;
 	double interval;
 	char filter[64];
+	struct ks_evtype *counted;	/* the event counted, where the kernel may count it */
 };
 
 /* An errno by name or number: "EPERM", "eperm", "1". */
@@ -115,7 +116,8 @@ static bool wanted_nr(struct syscount *s, long nr)
 	return !s->only || nr == s->only_nr;
 }
 
-static void count(struct ks_analysis *a, struct syscount *s, int tid, long nr, uint64_t ns)
+static void count(struct ks_analysis *a, struct syscount *s, int tid, long nr, uint64_t ns,
+		  uint64_t n)
 {
 	uint64_t key = s->per_process ? (uint64_t)ks_analysis_tgid(a, tid) : (uint64_t)nr;
 	struct syscount_row *r;
@@ -128,7 +130,7 @@ static void count(struct ks_analysis *a, struct syscount *s, int tid, long nr, u
 	if (r && added && s->per_process)
 		ks_analysis_remember_comm(a, (int)key);
 	if (r) {
-		r->count++;
+		r->count += n;
 		r->ns += ns;
 	}
 }
@@ -149,7 +151,7 @@ static void on_enter(struct ks_analysis *a, void *priv, const struct ks_event *e
 	if (!wanted_nr(s, nr) || !ks_analysis_task_wanted(a, e->pid))
 		return;
 	if (!s->latency) {
-		count(a, s, e->pid, nr, 0);
+		count(a, s, e->pid, nr, 0, 1);
 		return;
 	}
 	when = ks_map_get(s->entered, (uint64_t)e->pid, NULL);
@@ -173,7 +175,7 @@ static void on_exit_event(struct ks_analysis *a, void *priv, const struct ks_eve
 		ks_map_delete(s->entered, (uint64_t)e->pid);
 	}
 	if (wanted_ret(s, ks_field_s64(&s->exit_ret, e)))
-		count(a, s, e->pid, nr, ns);
+		count(a, s, e->pid, nr, ns, 1);
 }
 
 static int syscount_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
@@ -187,6 +189,9 @@ static int syscount_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 		s->top = SYSCOUNT_TOP;
 	if (s->msecs && !s->latency)
 		return ks_err_set(err, -EINVAL, "-m needs -L");
+	if (s->latency && ks_analysis_path(a) == KS_PATH_KERNEL)
+		return ks_err_set(err, -EINVAL, "-L pairs each entry with its exit in user space: "
+				  "not with --path kernel");
 	s->arch = ks_syscall_arch(ks_analysis_machine(a));
 	if (s->only) {
 		s->only_nr = ks_syscall_number(s->arch, s->only);
@@ -221,7 +226,31 @@ static int syscount_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 	}
 	if (!ret && s->interval > 0)
 		ks_analysis_set_interval(a, s->interval);
+	/* Counts need no pairing: the kernel can count them, per thread where it matters. */
+	s->counted = s->latency ? NULL : exits ? exit_ev : enter;
+	if (!ret && s->counted)
+		ret = ks_analysis_kernel_hist(a, s->counted,
+					      s->per_process || ks_analysis_per_task(a) ?
+					      "keys=id,common_pid:vals=hitcount" :
+					      "keys=id:vals=hitcount", err);
 	return ret;
+}
+
+struct from_kernel {
+	struct ks_analysis *a;
+	struct syscount *s;
+};
+
+/* An entry of the kernel's table: a syscall (and a thread) and how often, since the last. */
+static int from_kernel(void *arg, const struct ks_khist_entry *e)
+{
+	struct from_kernel *c = arg;
+	int tid = e->nkeys > 1 ? (int)e->key[1].num : 0;
+
+	if (e->nkeys > 1 && !ks_analysis_task_wanted(c->a, tid))
+		return 0;
+	count(c->a, c->s, tid, (long)e->key[0].num, 0, e->val[0]);
+	return 0;
 }
 
 struct row_list {
@@ -264,9 +293,8 @@ static void sort_rows(struct row_list *l)
 	}
 }
 
-static void syscount_report(struct ks_analysis *a, void *priv, bool final)
+static void report_table(struct ks_analysis *a, struct syscount *s, bool final)
 {
-	struct syscount *s = priv;
 	/* bcc's layout: a 22-column first column, PID and COMM sharing it with -P. */
 	const struct ks_col by_nr[] = {
 		{ .name = "SYSCALL", .type = KS_COL_STR, .width = 22, .left = true },
@@ -337,6 +365,23 @@ static const char *syscount_tracing(const void *priv)
 	return s->failures || s->err_no ? "Tracing failed syscalls" : "Tracing syscalls";
 }
 
+static void syscount_report(struct ks_analysis *a, void *priv, bool final)
+{
+	struct syscount *s = priv;
+	struct from_kernel c = { a, s };
+	struct ks_khist_totals tot = { 0 };
+	struct ks_err err;
+
+	if (ks_analysis_kernel_hist_on(a, s->counted) &&
+	    ks_analysis_kernel_hist_read(a, s->counted, from_kernel, &c, &tot, &err))
+		ks_analysis_note(a, "The kernel's table could not be read: %s", err.msg);
+	report_table(a, s, final);
+	if (tot.dropped)
+		ks_analysis_note(a, "%llu system calls were not counted: the kernel's table was "
+				 "full (a larger --max-entries helps)",
+				 (unsigned long long)tot.dropped);
+}
+
 const struct ks_plugin ks_plugin_syscount = {
 	.name = "syscount",
 	.summary = "syscalls counted per syscall or process, with -L the time in them",
@@ -350,6 +395,7 @@ const struct ks_plugin ks_plugin_syscount = {
 		       "a board reads on any host.",
 	.tracing_fn = syscount_tracing,
 	.needs = "raw_syscalls:sys_enter, raw_syscalls:sys_exit",
+	.flags = KS_PLUGIN_KHIST,
 	.opts = syscount_opts,
 	.priv_size = sizeof(struct syscount),
 	.opt = syscount_opt,

@@ -28,7 +28,8 @@ void wakepair_waking(struct ks_analysis *a, struct wakepair *w, const struct ks_
 	if ((int)s->event != w->event || !s->raw)
 		return;
 	if (!w->resolved)
-		w->resolved = ks_analysis_stack_field(a, w->event, "pid", &w->target, NULL) ? -1 : 1;
+		w->resolved = ks_analysis_stack_field(a, w->event, "pid", &w->target, NULL) ?
+			      -1 : 1;
 	if (w->resolved < 0)
 		return;
 	tid = (int)ks_field_s64(&w->target, &ev);

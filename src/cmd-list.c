@@ -124,6 +124,9 @@ static int list_analyses(const char *tracefs)
 	for (p = ks_plugins(&n), i = 0; i < n; i++) {
 		if (ks_analysis_missing(p[i], tracefs, missing, sizeof(missing)))
 			snprintf(how, sizeof(how), "no: this kernel lacks %s", missing);
+		else if (p[i]->flags & KS_PLUGIN_KHIST)
+			snprintf(how, sizeof(how), "hist triggers in the kernel where it takes them, "
+				 "else tracepoints streamed");
 		else if (p[i]->flags & KS_PLUGIN_STACKS)
 			snprintf(how, sizeof(how), "perf_event samples with call stacks, "
 				 "aggregated in user space");

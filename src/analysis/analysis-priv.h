@@ -26,9 +26,13 @@ struct ks_evtype {
 	char name[128];			/* "sys:event" */
 	struct tep_event *ev;
 	char *filter;			/* in the kernel, when live */
-	const char *user_filter;	/* as the plugin gave it (the filter without kscope's part) */
+	const char *user_filter;	/* as the plugin gave it, without kscope's part */
 	struct ks_evexpr *expr;		/* offline: the same, as the kernel means it */
 	ks_event_fn fn;
+	char *khist;			/* "hist:keys=...:size=N", for the kernel to aggregate */
+	bool khist_required, khist_on;
+	struct ks_map *khist_prev, *khist_next;	/* the table at the last read, and scratch */
+	uint64_t khist_dropped;		/* the kernel's Dropped: at the last read */
 };
 
 /* The common options (the plugin's own are its business). */
@@ -46,6 +50,7 @@ struct ks_analysis_opts {
 	size_t max_entries;
 	int buffer_kb;
 	char **cmd;			/* after "--" */
+	enum ks_analysis_path path;	/* --path */
 };
 
 struct ks_analysis {
@@ -130,6 +135,10 @@ int ks_analysis_live_open(struct ks_analysis *a);
 int ks_analysis_live_run(struct ks_analysis *a);
 int ks_analysis_offline_run(struct ks_analysis *a);
 void ks_analysis_live_close(struct ks_analysis *a);
+
+/* analysis-khist.c: the hist triggers, written when the run starts, removed at its end. */
+int ks_analysis_khist_start(struct ks_analysis *a);
+void ks_analysis_khist_stop(struct ks_analysis *a);
 
 /* analysis-stacks.c: a KS_PLUGIN_STACKS plugin's whole run. */
 int ks_analysis_stacks_run(struct ks_analysis *a, struct ks_analysis_end *end);

@@ -46,6 +46,9 @@ static int select_events(struct ks_analysis *a, struct ks_evsel *all, struct ks_
 		return ks_err_runtime(a->err, ret, "cannot read %s/events: %s", a->tracefs,
 				      strerror(-ret));
 	for (i = 0; i < a->ntypes; i++) {
+		/* What the kernel aggregates is not streamed (its trigger comes after). */
+		if (a->types[i].khist)
+			continue;
 		ret = ks_evsel_add(sel, all, a->types[i].name, a->types[i].filter, a->err);
 		if (ret)
 			return ret;
@@ -82,6 +85,7 @@ int ks_analysis_live_open(struct ks_analysis *a)
 	if (!a->clock_mono)
 		ks_session_set_clock(a->sess, "global", &e);
 	ret = ks_capture_apply(a->sess, &co, &sel, 0, a->err) ?:
+	      ks_analysis_khist_start(a) ?:
 	      ks_rawpipe_open(&a->pipe, a->sess, a->ncpus, a->err);
 	if (!ret) {
 		a->pollfds = calloc((size_t)a->ncpus, sizeof(*a->pollfds));
@@ -98,6 +102,7 @@ void ks_analysis_live_close(struct ks_analysis *a)
 {
 	struct ks_err e;
 
+	ks_analysis_khist_stop(a);
 	ks_rawpipe_free(a->pipe);
 	a->pipe = NULL;
 	free(a->pollfds);

@@ -176,7 +176,8 @@ static int feed(struct ks_analysis *a, struct ks_prof *prof)
 			continue;
 		}
 		/* bcc counts a block when the thread runs again: one still blocked has no end. */
-		if (s.unfinished || !cpu_wanted(a, s.cpu) || !ks_analysis_stack_pid_wanted(a, s.pid))
+		if (s.unfinished || !cpu_wanted(a, s.cpu) ||
+		    !ks_analysis_stack_pid_wanted(a, s.pid))
 			continue;
 		/* Live, kscope's own waits (for the rings to fill) are not the machine's. */
 		if (!a->o.input && s.pid == self)

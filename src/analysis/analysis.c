@@ -400,6 +400,16 @@ const char *ks_analysis_machine(const struct ks_analysis *a)
 	return sp ? sp + 1 : *u ? u : NULL;
 }
 
+enum ks_analysis_path ks_analysis_path(const struct ks_analysis *a)
+{
+	return a->o.path;
+}
+
+bool ks_analysis_per_task(const struct ks_analysis *a)
+{
+	return a->tasks || a->o.npids;
+}
+
 bool ks_analysis_offline(const struct ks_analysis *a)
 {
 	return a->tdat != NULL;
@@ -712,15 +722,21 @@ void ks_analysis_emit_end(struct ks_analysis *a, bool final)
 			"\"dropped_entries\": %llu}\n", (unsigned long long)a->lost,
 			(unsigned long long)a->lossy_pages, (unsigned long long)drops);
 	} else {
-		if (a->lost || a->lossy_pages)
+		if ((a->lost || a->lossy_pages) && (a->p->flags & KS_PLUGIN_STACKS))
+			fprintf(stderr, "kscope %s: lost %llu samples in the perf rings: the "
+				"stacks above miss them (a larger --buffer-kb helps)\n", a->p->name,
+				(unsigned long long)a->lost);
+		else if (a->lost || a->lossy_pages)
 			fprintf(a->out, "\nLost %llu events%s in the ring buffer: the results above "
 				"miss them (a larger --buffer-kb helps)\n",
 				(unsigned long long)a->lost, a->lossy_pages ?
 				" (and sub-buffers that did not count theirs)" : "");
+		/* As bcc's stack tools warn: not in the stacks (folded lines go to tools). */
 		if (drops && (a->p->flags & KS_PLUGIN_STACKS))
-			fprintf(a->out, "Dropped %llu samples: more than --max-entries %zu "
-				"stacks or pending wakeups were needed\n",
-				(unsigned long long)drops, a->o.max_entries);
+			fprintf(stderr, "kscope %s: dropped %llu samples: more than "
+				"--max-entries %zu %s were needed\n", a->p->name,
+				(unsigned long long)drops, a->o.max_entries, a->nstack_events ?
+				"stacks or pending wakeups" : "stacks");
 		else if (drops)
 			fprintf(a->out, "\nDropped %llu entries: more than --max-entries %zu "
 				"were pending at once\n", (unsigned long long)drops,
@@ -743,11 +759,13 @@ static const struct ks_opt common_opts[] = {
 	{ KS_AOPT_MAX_ENTRIES, "max-entries", "N", "entries kept (pending pairs, stacks; default "
 	  "10240); more are dropped, counted" },
 	{ KS_AOPT_BUFFER_KB, "buffer-kb", "KB", "ring buffer per CPU in KiB (default 4096)" },
+	{ KS_AOPT_PATH, "path", "kernel|stream", "aggregate in the kernel with hist triggers, or "
+	  "stream the events (default: the kernel, where it takes them)" },
 };
 
 static const int common_keys[] = {
 	KS_AOPT_PID, KS_AOPT_CPUS, KS_AOPT_DURATION, KS_AOPT_TIMESTAMP, KS_AOPT_JSON,
-	KS_AOPT_INPUT, KS_AOPT_EVENTS, KS_AOPT_MAX_ENTRIES, KS_AOPT_BUFFER_KB,
+	KS_AOPT_INPUT, KS_AOPT_EVENTS, KS_AOPT_MAX_ENTRIES, KS_AOPT_BUFFER_KB, KS_AOPT_PATH,
 };
 
 static bool plugin_has_long(const struct ks_plugin *p, const char *name)
@@ -791,6 +809,9 @@ static struct ks_opt *merge_opts(const struct ks_plugin *p)
 	for (i = 0; i < KS_ARRAY_SIZE(common_opts); i++) {
 		/* A measure of the whole system takes no -p: its table does not offer it. */
 		if (common_keys[i] == KS_AOPT_PID && (p->flags & KS_PLUGIN_SYSTEM))
+			continue;
+		/* Only what can aggregate in the kernel has a choice of path. */
+		if (common_keys[i] == KS_AOPT_PATH && !(p->flags & KS_PLUGIN_KHIST))
 			continue;
 		/* A long name the plugin uses for itself is the plugin's (runqlen --cpus). */
 		if (plugin_has_long(p, common_opts[i].name))
@@ -841,6 +862,11 @@ static int common_opt(struct ks_analysis *a, int key, const char *arg, struct ks
 		if (ks_parse_int_range(arg, 1, 1 << 26, &v))
 			return ks_err_set(err, -EINVAL, "bad --max-entries '%s'", arg);
 		a->o.max_entries = (size_t)v;
+		return 0;
+	case KS_AOPT_PATH:
+		if (strcmp(arg, "kernel") && strcmp(arg, "stream"))
+			return ks_err_set(err, -EINVAL, "bad --path '%s' (kernel or stream)", arg);
+		a->o.path = strcmp(arg, "kernel") ? KS_PATH_STREAM : KS_PATH_KERNEL;
 		return 0;
 	case KS_AOPT_BUFFER_KB:
 		if (ks_parse_int_range(arg, 1, 1 << 30, &a->o.buffer_kb))
@@ -934,6 +960,9 @@ static int parse_args(struct ks_analysis *a, int argc, char **argv, bool *help,
 		return ks_err_set(err, -EINVAL, "a command and -i exclude each other");
 	if (a->o.npids && a->o.cmd)
 		return ks_err_set(err, -EINVAL, "-p and a command exclude each other");
+	if (a->o.input && a->o.path != KS_PATH_AUTO)
+		return ks_err_set(err, -EINVAL, "--path is for a live run: a recording is read in "
+				  "user space");
 	return a->o.cmd ? ks_child_check(a->o.cmd, err) : 0;
 }
 
@@ -1041,6 +1070,9 @@ static void analysis_free(struct ks_analysis *a)
 	free(a->priv);
 	for (i = 0; i < a->ntypes; i++) {
 		free(a->types[i].filter);
+		free(a->types[i].khist);
+		ks_map_free(a->types[i].khist_prev);
+		ks_map_free(a->types[i].khist_next);
 		ks_evexpr_free(a->types[i].expr);
 	}
 	for (i = 0; i < a->nmaps; i++)

@@ -66,7 +66,14 @@ static int setup_tids(struct ks_profsess *s)
 {
 	int i, ret;
 
-	for (i = 0; !s->o.all_cpus && i < s->o.npids; i++) {
+	for (i = 0; i < s->o.npids; i++) {
+		/* Everything is sampled: the processes only say when to stop. */
+		if (s->o.all_cpus) {
+			if (!ks_pid_alive(s->o.pids[i]))
+				return ks_err_set(s->err, -ESRCH, "no process with pid %d",
+						  s->o.pids[i]);
+			continue;
+		}
 		ret = ks_proc_threads(s->o.pids[i], &s->tids, &s->ntids);
 		if (ret == -ESRCH)
 			return ks_err_set(s->err, ret, "no process with pid %d", s->o.pids[i]);
@@ -275,7 +282,7 @@ int ks_profsess_run(struct ks_profsess *s, int tick_ms, ks_profsess_tick_fn tick
 	ret = (all ? 0 : synth_running(s, ts)) ?: ks_run_start(&s->run, s->o.duration, s->err);
 	while (!ret && (ret = ks_run_wait(&s->run, pfd, nr, tick ? tick_ms : 1000, s->err)) > 0) {
 		ret = drain(s);
-		if (s->o.npids && !all && !targets_alive(s))
+		if (s->o.npids && !targets_alive(s))
 			ks_run_stop(&s->run);
 		if (tick)
 			tick(arg, s);

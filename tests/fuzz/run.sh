@@ -22,7 +22,7 @@ SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ_DIR=$SRC_DIR/tests/fuzz
 OUT=$SRC_DIR/build-fuzz
 ARTIFACTS=$OUT/artifacts/
-TARGETS=${FUZZ_TARGETS:-tracedat profile analysis evexpr}
+TARGETS=${FUZZ_TARGETS:-tracedat profile analysis evexpr khist}
 
 # use_target NAME: the target's binary, seeds, corpus, sources and libraries.
 use_target() {
@@ -55,6 +55,12 @@ use_target() {
 		SOURCES="src/tracedat/evexpr.c"
 		PKGS="libtraceevent"
 		DICT=$FUZZ_DIR/evexpr.dict
+		;;
+	khist)
+		SEEDS=$FUZZ_DIR/seeds-khist
+		SOURCES="src/kernel/khist.c"
+		PKGS="libtraceevent"
+		DICT=$FUZZ_DIR/khist.dict
 		;;
 	*)
 		echo "unknown fuzz target $NAME" >&2

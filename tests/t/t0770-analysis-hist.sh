@@ -104,6 +104,24 @@ test_expect_success ROOT,TRACEFS,INSTANCES "an event kscope follows tasks with, 
 	grep -qx "kscope record -e raw_syscalls:sys_enter -f .id == 1. -o hist.dat" ev && assert_clean
 '
 
+# --path kernel: where the kernel takes hist triggers, the same table as streamed; where
+# it does not (this machine's locked-down kernel), exit 3 with the kernel's words, and
+# the default falls back to streaming.
+test_expect_success ROOT,TRACEFS,INSTANCES "--path kernel: the kernel's table, or its refusal said" '
+	if "$KSCOPE" hist --path kernel -e raw_syscalls:sys_enter -k id.syscall -- \
+		"$LOADGEN" calls 3000 0 >k 2>err; then
+		grep -qE "^getppid +3000$" k &&
+		"$KSCOPE" hist --path stream -e raw_syscalls:sys_enter -k id.syscall -- \
+			"$LOADGEN" calls 3000 0 >s && grep -E "^getppid " k >a && grep -E "^getppid " s >b &&
+		diff a b
+	else
+		test $? = 3 && grep -q "the kernel does not aggregate it: writing .hist:keys=id.syscall,common_pid:vals=hitcount:size=" err &&
+		grep -q "(kscope check: hist triggers)" err &&
+		"$KSCOPE" hist -e raw_syscalls:sys_enter -k id.syscall -- "$LOADGEN" calls 3000 0 >d &&
+		grep -qE "^getppid +3000$" d
+	fi && assert_clean
+'
+
 test_expect_success ROOT,TRACEFS,INSTANCES "bad input: one line, exit 2, nothing left" '
 	"$KSCOPE" hist --duration 0.1 2>err; test $? = 2 && grep -q "which event" err &&
 	"$KSCOPE" hist -e sched:sched_switch -k nosuch --duration 0.1 2>err; test $? = 2 &&
@@ -118,7 +136,10 @@ test_expect_success ROOT,TRACEFS,INSTANCES "bad input: one line, exit 2, nothing
 	"$KSCOPE" hist -e nosuch:event --duration 0.1 2>err; test $? = 3 &&
 	"$KSCOPE" record -q -e sched:sched_switch -o h.dat --duration 0.1 &&
 	"$KSCOPE" hist -i h.dat -e sched:sched_switch -f "prev_stat == 1" 2>err; test $? = 2 &&
-	grep -q "no field .prev_stat." err && assert_clean
+	grep -q "no field .prev_stat." err &&
+	"$KSCOPE" hist -e sched:sched_switch --path nowhere --duration 0.1 2>err; test $? = 2 &&
+	"$KSCOPE" hist -e sched:sched_switch -k comm --path kernel --duration 0.1 2>err; test $? = 2 &&
+	grep -q "use --path stream" err && assert_clean
 '
 
 test_done

@@ -24,7 +24,7 @@ emit() {	# renumber a VM's TAP into ours
 
 run() { emit < <("$src/tests/vm/run-vm.sh" "$@"); }
 
-run debian smoke,tracers,profile
+run debian smoke,tracers,profile,analyses
 run latency latency
 run debian-rt wakeup
 

@@ -21,6 +21,7 @@
 #include "kscope/base/map.h"
 #include "kscope/base/opts.h"
 #include "kscope/base/util.h"
+#include "kscope/kernel/khist.h"
 #include "kscope/output/hist.h"
 #include "kscope/output/table.h"
 
@@ -105,10 +106,35 @@ bool ks_analysis_has_field(struct ks_analysis *a, struct ks_evtype *t, const cha
 /* An interval set by the plugin's own option (bcc's syscount -i), as the operand would. */
 void ks_analysis_set_interval(struct ks_analysis *a, double secs);
 
+/* --path of a KS_PLUGIN_KHIST plugin: where it aggregates. */
+enum ks_analysis_path { KS_PATH_AUTO, KS_PATH_KERNEL, KS_PATH_STREAM };
+enum ks_analysis_path ks_analysis_path(const struct ks_analysis *a);
+/*
+ * Live: aggregate @t in the kernel with the hist trigger "hist:@spec" (its keys= and
+ * vals=; the framework adds the table's size, from --max-entries, and @t's filter)
+ * instead of streaming its records. Where the kernel refuses it (a kernel without hist
+ * triggers) @t is streamed as usual, unless --path kernel: then that is an error with
+ * the kernel's words. With --path stream, and offline, it does nothing. Call it after
+ * ks_analysis_event.
+ */
+int ks_analysis_kernel_hist(struct ks_analysis *a, struct ks_evtype *t, const char *spec,
+			    struct ks_err *err);
+/* Whether @t is aggregated in the kernel (known once the run started). */
+bool ks_analysis_kernel_hist_on(const struct ks_analysis *a, const struct ks_evtype *t);
+/*
+ * What @t's table in the kernel gained since the last read (since the start, the first
+ * time): each entry that changed, with its values (hitcount first) as the changes, and
+ * in @tot the events the table dropped meanwhile. An interval's report reads it once.
+ */
+int ks_analysis_kernel_hist_read(struct ks_analysis *a, struct ks_evtype *t, ks_khist_fn fn,
+				 void *arg, struct ks_khist_totals *tot, struct ks_err *err);
+
 /* --- what the framework offers while running --- */
 
 /* Whether a task is one the user asked about: -p PID (its threads too), or -- command and its children. */
 bool ks_analysis_task_wanted(struct ks_analysis *a, int tid);
+/* Whether the user asked about some tasks only (-p, or a command for a per-task analysis). */
+bool ks_analysis_per_task(const struct ks_analysis *a);
 /* The task's name (from the trace's comms, or /proc when live), or "[unknown]". */
 const char *ks_analysis_comm(struct ks_analysis *a, int pid);
 /*
@@ -252,6 +278,8 @@ enum {
 	KS_PLUGIN_STREAM = 1 << 1,
 	/* Reads off-CPU call stacks (.sample), not events: "[duration]" is its operand. */
 	KS_PLUGIN_STACKS = 1 << 2,
+	/* Aggregates in the kernel with hist triggers where it can (ks_analysis_kernel_hist). */
+	KS_PLUGIN_KHIST = 1 << 3,
 };
 
 struct ks_plugin {
@@ -296,6 +324,7 @@ enum {
 	KS_AOPT_EVENTS,
 	KS_AOPT_MAX_ENTRIES,
 	KS_AOPT_BUFFER_KB,
+	KS_AOPT_PATH,
 };
 
 /* How a run ended, beyond its return value. */

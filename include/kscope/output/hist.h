@@ -33,6 +33,14 @@ static inline void ks_log2_add(struct ks_log2 *h, uint64_t v)
 	h->sum += v;
 }
 
+/* @n values of @v at once (a table's count of one value). */
+static inline void ks_log2_add_n(struct ks_log2 *h, uint64_t v, uint64_t n)
+{
+	h->slot[ks_log2_slot(v)] += n;
+	h->count += n;
+	h->sum += v * n;
+}
+
 /* Merge @src into @dst. */
 void ks_log2_merge(struct ks_log2 *dst, const struct ks_log2 *src);
 

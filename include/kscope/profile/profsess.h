@@ -28,7 +28,8 @@ struct ks_profsess_opts {
 	uint32_t stack_size;		/* DWARF: bytes of user stack copied */
 	bool offcpu;			/* sample sched_switch too: blocked stacks */
 	bool all_cpus;			/* every process on the CPUs */
-	const int *pids;		/* these processes (and their threads), unless all_cpus */
+	const int *pids;		/* these processes (and their threads); with all_cpus, only
+					   when to stop: when they have all exited */
 	int npids;
 	const char *cpu_list;		/* NULL: every online CPU */
 	double duration;		/* seconds; 0: until the command, the pids or a signal */
