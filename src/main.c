@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* kscope: the command table. Each command lives in src/cmd-<name>.c. */
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kscope/base/util.h"
 #include "kscope/cmds.h"
@@ -79,6 +83,26 @@ static int unknown(const char *name)
 	return KS_EXIT_USAGE;
 }
 
+/*
+ * Output that could not be written (a full disk, /dev/full) fails the command, with a
+ * line that says so; a pipe whose reader went away ("| head") got what it wanted.
+ */
+static int check_stdout(const char *name, int code)
+{
+	struct stat st;
+	bool failed = fflush(stdout) == EOF;
+	int e = errno;
+
+	failed |= ferror(stdout) != 0;
+	/* A command that failed has said why already. */
+	if (!failed || code != KS_EXIT_OK ||
+	    (!fstat(STDOUT_FILENO, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
+		return code;
+	fprintf(stderr, "kscope %s: cannot write the output: %s\n", name,
+		e ? strerror(e) : "write error");
+	return KS_EXIT_FAIL;
+}
+
 /* A command or an analysis by its name: what runs it. */
 static int run(const char *name, int argc, char **argv)
 {
@@ -126,10 +150,10 @@ int main(int argc, char **argv)
 		return KS_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
-		return help(argc, argv);
+		return check_stdout("help", help(argc, argv));
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("kscope %s\n", KSCOPE_VERSION);
-		return KS_EXIT_OK;
+		return check_stdout("version", KS_EXIT_OK);
 	}
-	return run(argv[1], argc - 1, argv + 1);
+	return check_stdout(argv[1], run(argv[1], argc - 1, argv + 1));
 }

@@ -83,7 +83,7 @@ int ks_analysis_khist_start(struct ks_analysis *a)
 			continue;
 		}
 		if (t->khist_required)
-			return ks_err_kernel(a->err, ret, "hist triggers", "%s: the kernel "
+			return ks_err_kernel(a->err, ret, "hist_triggers", "%s: the kernel "
 					     "does not aggregate it: %s", t->name, e.msg);
 		/* No hist triggers here: stream the event instead, with its filter. */
 		if (t->filter) {

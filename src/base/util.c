@@ -307,7 +307,8 @@ int ks_outfile_open(struct ks_outfile *o, const char *path)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
-	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	/* Kernel addresses, stacks and command lines: for the owner only, as perf.data. */
+	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (o->fd >= 0)
 		return 0;
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
@@ -319,7 +320,7 @@ int ks_outfile_open(struct ks_outfile *o, const char *path)
 		o->tmp[0] = '\0';
 		return -errno;
 	}
-	fchmod(o->fd, 0644);
+	fchmod(o->fd, 0600);
 	return 0;
 }
 

@@ -58,6 +58,12 @@ static void key_value(struct ks_khist_key *k, char *value)
 		k->text = trim(v);
 		return;
 	}
+	/* .buckets=N prints "~ LOW-HIGH": the bucket is its low end. */
+	if (v[0] == '~' && v[1] == ' ') {
+		k->num = strtoull(v + 2, &end, 10);
+		k->has_num = end != v + 2 && *end == '-';
+		return;
+	}
 	if (*v) {
 		k->num = strtoull(v, &end, 0);
 		k->has_num = !*end;

@@ -170,4 +170,22 @@ test_expect_success ROOT,TRACEFS,INSTANCES "analyses: 0, the command's status, b
 	assert_clean
 '
 
+# Output that cannot be written fails (exit 1, one line); a reader that goes away does not.
+test_expect_success "a full stdout is exit 1 with one line; | head is exit 0" '
+	for c in "list" "list analyses" "check" "--version" "help" "syscount --help"; do
+		"$KSCOPE" $c >/dev/full 2>err; rc=$?
+		test $rc = 1 && test $(wc -l <err) = 1 && grep -q "cannot write the output" err ||
+			{ echo "kscope $c: exit $rc"; cat err; exit 1; }
+	done &&
+	"$KSCOPE" list -e >/dev/null && { "$KSCOPE" list -e | head -n 1; } >/dev/null &&
+	{ "$KSCOPE" list -e; echo "rc=$?" >rc; } | head -n 1 >/dev/null && grep -qx "rc=0" rc
+'
+
+# What kscope writes holds kernel addresses, stacks and command lines: the owner's only.
+test_expect_success ROOT,TRACEFS,INSTANCES,PERF "recordings and profiles are created 0600" '
+	(umask 022 && "$KSCOPE" record -q -e sched:sched_switch -o r.dat --duration 0.1 &&
+	 "$KSCOPE" profile -q -o p.dat -- true) &&
+	test "$(stat -c %a r.dat)" = 600 && test "$(stat -c %a p.dat)" = 600 && assert_clean
+'
+
 test_done

@@ -116,7 +116,7 @@ test_expect_success ROOT,TRACEFS,INSTANCES "--path kernel: the kernel's table, o
 		diff a b
 	else
 		test $? = 3 && grep -q "the kernel does not aggregate it: writing .hist:keys=id.syscall,common_pid:vals=hitcount:size=" err &&
-		grep -q "(kscope check: hist triggers)" err &&
+		grep -q "(kscope check: hist_triggers)" err &&
 		"$KSCOPE" hist -e raw_syscalls:sys_enter -k id.syscall -- "$LOADGEN" calls 3000 0 >d &&
 		grep -qE "^getppid +3000$" d
 	fi && assert_clean

@@ -25,6 +25,7 @@ static const char text[] =
 	"hitcount:          3  ret: 18446744073709551587\n"
 	"{ prev_pid:        108, cpu:          0 } hitcount:          1\n"
 	"{ comm: kworker/0:1, a, b, next: 0x1f } hitcount:          7\n"
+	"{ pid:        103, lat: ~ 1000-1999 } hitcount:         12\n"
 	"\n"
 	"Totals:\n"
 	"    Hits: 60\n"
@@ -70,7 +71,7 @@ int main(void)
 	struct seen s;
 
 	is_int(parse(text, &s, &tot), 0, "the kernel's text parses");
-	is_int(s.n, 4, "four entries");
+	is_int(s.n, 5, "five entries");
 	is_int(tot.hits, 60, "Hits");
 	is_int(tot.entries, 16, "Entries");
 	is_int(tot.dropped, 2, "Dropped");
@@ -86,6 +87,8 @@ int main(void)
 	is_str(s.texts[3][0], "kworker/0:1, a, b", "a string with ', ' and ':' stays whole");
 	ok(s.e[3].key[1].has_num && s.e[3].key[1].num == 0x1f, "a .hex key");
 	ok(!s.e[3].key[0].has_num, "a string is no number");
+	ok(s.e[4].key[1].has_num && s.e[4].key[1].num == 1000 && s.e[4].val[0] == 12,
+	   "a .buckets key is its bucket's low end");
 	is_int(parse("{ a: 1 } hitcount 3\n", &s, &tot), -EBADMSG, "no 'hitcount:' is refused");
 	is_int(parse("{ a 1 } hitcount: 3\n", &s, &tot), -EBADMSG, "a key without ': ' is refused");
 	is_int(parse("garbage\n", &s, &tot), -EBADMSG, "a line of something else is refused");
