@@ -81,7 +81,7 @@ static int offcpu_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 	const int *pids;
 	int npids = ks_analysis_pids(a, &pids), i, n = 0, ret;
 
-	ret = stack_opts_check(&o->so, a, err);
+	ret = stack_opts_check(&o->so, a, "-p, -t, -u and -k", err);
 	if (ret)
 		return ret;
 	if (npids) {

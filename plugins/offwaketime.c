@@ -57,7 +57,7 @@ static const char *offwake_tracing(const void *priv)
 static int offwake_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 {
 	struct offwake *o = priv;
-	int ret = stack_opts_check(&o->so, a, err);
+	int ret = stack_opts_check(&o->so, a, "-p, -t, -u and -k", err);
 
 	if (ret)
 		return ret;

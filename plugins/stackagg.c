@@ -255,7 +255,8 @@ int stack_opts_parse(struct stack_opts *o, int key, const char *arg, struct ks_e
 	return 1;
 }
 
-int stack_opts_check(struct stack_opts *o, struct ks_analysis *a, struct ks_err *err)
+int stack_opts_check(struct stack_opts *o, struct ks_analysis *a, const char *exclusive,
+		     struct ks_err *err)
 {
 	const int *pids;
 
@@ -268,7 +269,7 @@ int stack_opts_check(struct stack_opts *o, struct ks_analysis *a, struct ks_err 
 				  (unsigned long long)o->min_us, (unsigned long long)o->max_us);
 	if ((o->tid != 0) + o->user_threads + o->kernel_threads +
 	    (ks_analysis_pids(a, &pids) > 0) > 1)
-		return ks_err_set(err, -EINVAL, "-p, -t, -u and -k exclude each other");
+		return ks_err_set(err, -EINVAL, "%s exclude each other", exclusive);
 	if (o->user_stacks && o->kernel_stacks)
 		return ks_err_set(err, -EINVAL, "-U and -K exclude each other");
 	if (o->folded && ks_analysis_json(a))

@@ -61,8 +61,12 @@ struct stack_opts {
 
 /* 0 if @key is one of them (set from @arg), 1 if it is not, -EINVAL for a bad value. */
 int stack_opts_parse(struct stack_opts *o, int key, const char *arg, struct ks_err *err);
-/* After the options: the defaults, and what excludes what (-p counts with -t, -u, -k). */
-int stack_opts_check(struct stack_opts *o, struct ks_analysis *a, struct ks_err *err);
+/*
+ * After the options: the defaults, and what excludes what (-p counts with -t, -u, -k);
+ * @exclusive names the plugin's own ("-p and -u") for the message.
+ */
+int stack_opts_check(struct stack_opts *o, struct ks_analysis *a, const char *exclusive,
+		     struct ks_err *err);
 /*
  * Whether a block of @us microseconds of @s's thread, with @nuser user frames, counts:
  * -t, -u, -k (a thread without user frames is a kernel thread), -m, -M.

@@ -60,7 +60,7 @@ static int wakeup_setup(struct ks_analysis *a, void *priv, struct ks_err *err)
 	struct wakeup *w = priv;
 	int ret;
 
-	ret = stack_opts_check(&w->so, a, err);
+	ret = stack_opts_check(&w->so, a, "-p and -u", err);
 	if (ret)
 		return ret;
 	ret = wakepair_setup(a, &w->wp, err);

@@ -84,6 +84,9 @@ test_expect_success PERF "two threads, one woken by the other from a named funct
 test_expect_success PERF "bad input: one line, exit 2" '
 	"$KSCOPE" wakeuptime -f --json 1 2>err; test $? = 2 &&
 	"$KSCOPE" wakeuptime -m 9 -M 3 1 2>err; test $? = 2 &&
+	"$KSCOPE" wakeuptime -p 1 -u 1 2>err; test $? = 2 &&
+	grep -qx "kscope wakeuptime: -p and -u exclude each other" err &&
+	"$KSCOPE" wakeuptime -p 999999 1 2>err; test $? = 2 && grep -q "no process with pid 999999" err &&
 	"$KSCOPE" offwaketime -U -K 1 2>err; test $? = 2 &&
 	"$KSCOPE" offwaketime -t 1 -u 1 2>err; test $? = 2 &&
 	"$KSCOPE" offwaketime 1 2 2>err; test $? = 2 &&
