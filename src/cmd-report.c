@@ -63,6 +63,7 @@ struct report_ctx {
 	const char *comm;
 	int *pids;
 	int npids;
+	const char *pid_arg;		/* --pid as given (the last one), for messages */
 	bool stat;
 	bool graph_stats;
 	bool profile;
@@ -127,6 +128,7 @@ static int report_opt(void *ctx, int opt, const char *arg)
 		c->comm = arg;
 		return 0;
 	case OPT_PID:
+		c->pid_arg = arg;
 		ret = ks_parse_int_list(arg, 0, 1 << 30, &c->pids, &c->npids);
 		return ret ? ks_err_set(&c->err, ret, "bad --pid '%s'", arg) : 0;
 	case OPT_STAT:
@@ -252,7 +254,7 @@ static int report_events(struct report_ctx *c)
 	struct ks_printer pr;
 	struct tep_record *rec;
 	char head[64];
-	uint64_t n = 0;
+	uint64_t n = 0, matched = 0;
 	int ret, err_ret = 0;
 
 	ret = ks_printer_init(&pr, tep, STDOUT_FILENO, ks_printer_time_mode(info->clock));
@@ -262,8 +264,10 @@ static int report_events(struct report_ctx *c)
 	snprintf(head, sizeof(head), "cpus=%d\n", info->ncpus);
 	ks_printer_text(&pr, head, strlen(head));
 	while ((rec = ks_tdat_next(c->t, &err_ret))) {
-		if (ks_evfilter_test(c->filter, tep, rec))
+		if (ks_evfilter_test(c->filter, tep, rec)) {
 			ks_printer_record(&pr, rec);
+			matched++;
+		}
 		if (pr.error)
 			break;
 		if (c->progress && !(++n & 0xfffff))
@@ -278,7 +282,14 @@ static int report_events(struct report_ctx *c)
 		return 0;
 	if (ret)
 		return ks_err_runtime(&c->err, ret, "writing the report: %s", strerror(-ret));
-	return err_ret ? corrupted(c, err_ret, "events up to there were printed") : 0;
+	if (err_ret)
+		return corrupted(c, err_ret, "events up to there were printed");
+	/* A task the file never saw is a mistake, not an empty report. */
+	if (!matched && (c->npids || c->comm))
+		return ks_err_input(&c->err, -ENOENT, "%s has no events of %s %s", c->input,
+				    c->npids ? "pid" : "a task named", c->npids ? c->pid_arg :
+				    c->comm);
+	return 0;
 }
 
 struct stat_entry {
@@ -477,8 +488,16 @@ static int report_open(struct report_ctx *c)
 	ret = ks_evfilter_new(&c->filter, ks_tdat_tep(c->t), &fo, &c->err);
 	if (ret)
 		return ks_err_prefix(&c->err, ret, "%s", c->input);
-	if (c->cpu_filter)
+	if (c->cpu_filter) {
+		int ncpus = ks_tdat_info(c->t)->ncpus;
+
+		/* A CPU the file has no buffer of is a mistake, not an empty report. */
+		for (i = ncpus; i < 8192; i++)
+			if (c->cpu_mask[i / 64] & (1ull << (i % 64)))
+				return ks_err_input(&c->err, -ERANGE, "%s has no CPU %d (it has "
+						    "CPUs 0-%d)", c->input, i, ncpus - 1);
 		ks_tdat_rewind(c->t, c->cpu_mask);
+	}
 	for (i = 0; i < ks_tdat_info(c->t)->ncpus; i++)
 		c->total += ks_tdat_cpu_size(c->t, i);
 	return 0;

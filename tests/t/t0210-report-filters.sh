@@ -63,7 +63,15 @@ test_expect_success ROOT,TRACEFS "filters that match nothing in the file are an 
 	set +e; $KSCOPE report -i $TMP/r.dat --events nosuch_event >/dev/null 2>err; rc=$?; set -e
 	test $rc = 2 && grep -q "no event in .* matches .nosuch_event." err &&
 	set +e; $KSCOPE report -i $TMP/r.dat --cpu x 2>err; rc=$?; set -e
-	test $rc = 2 && grep -q "bad --cpu" err
+	test $rc = 2 && grep -q "bad --cpu" err &&
+	ncpus=$(sed -nE "s/^cpus: +([0-9]+)$/\1/p" <($KSCOPE report -i $TMP/r.dat --stat)) &&
+	set +e; $KSCOPE report -i $TMP/r.dat --cpu 0,99 >out 2>err; rc=$?; set -e
+	test $rc = 2 && test ! -s out && test $(wc -l <err) = 1 &&
+	grep -q "has no CPU 99 (it has CPUs 0-$((ncpus - 1)))" err &&
+	set +e; $KSCOPE report -i $TMP/r.dat --pid 999999 >out 2>err; rc=$?; set -e
+	test $rc = 2 && grep -q "has no events of pid 999999" err &&
+	set +e; $KSCOPE report -i $TMP/r.dat --comm "no-such-task*" >out 2>err; rc=$?; set -e
+	test $rc = 2 && grep -q "has no events of a task named no-such-task" err
 '
 
 test_done
