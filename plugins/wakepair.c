@@ -43,15 +43,22 @@ void wakepair_waking(struct ks_analysis *a, struct wakepair *w, const struct ks_
 	wk = ks_map_get(w->pending, (uint64_t)tid, &added);
 	if (!wk)
 		return;
-	if (!added)
-		free(wk->locs);
+	if (!added && wk->owned)
+		free((void *)wk->locs);
 	stack_split(s, &k, &nk, &u, &nu);
-	wk->locs = malloc((nk + nu + 1) * sizeof(*wk->locs));
-	if (!wk->locs) {
-		ks_map_delete(w->pending, (uint64_t)tid);
-		return;
+	/* A stack with an id stays valid as long as the reader: only the others are copied. */
+	wk->owned = s->stack_id == KS_PROF_NO_STACK;
+	wk->locs = s->locs;
+	if (wk->owned) {
+		struct ks_prof_loc *copy = malloc((nk + nu + 1) * sizeof(*copy));
+
+		if (!copy) {
+			ks_map_delete(w->pending, (uint64_t)tid);
+			return;
+		}
+		memcpy(copy, s->locs, (nk + nu) * sizeof(*copy));
+		wk->locs = copy;
 	}
-	memcpy(wk->locs, s->locs, (nk + nu) * sizeof(*wk->locs));
 	wk->nk = nk;
 	wk->nu = nu;
 	wk->time = s->time;
@@ -63,7 +70,8 @@ const struct wake *wakepair_end(struct wakepair *w, const struct ks_prof_sample 
 {
 	struct wake *wk = ks_map_find(w->pending, (uint64_t)s->tid);
 
-	free(w->last.locs);
+	if (w->last.owned)
+		free((void *)w->last.locs);
 	memset(&w->last, 0, sizeof(w->last));
 	if (!wk)
 		return NULL;
@@ -77,7 +85,10 @@ const struct wake *wakepair_end(struct wakepair *w, const struct ks_prof_sample 
 
 static int free_wake(void *arg, uint64_t key, void *value)
 {
-	free(((struct wake *)value)->locs);
+	struct wake *wk = value;
+
+	if (wk->owned)
+		free((void *)wk->locs);
 	return 0;
 }
 
@@ -85,5 +96,5 @@ void wakepair_free(struct wakepair *w)
 {
 	if (w->pending)
 		ks_map_for_each(w->pending, free_wake, NULL);
-	free(w->last.locs);
+	free_wake(NULL, 0, &w->last);
 }

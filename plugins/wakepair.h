@@ -21,8 +21,9 @@ struct wake {
 	uint64_t time;			/* ns, when the wakeup was sent */
 	int waker_tid;
 	const char *waker_comm;		/* lives as long as the reader */
-	struct ks_prof_loc *locs;	/* the waker's frames, copied: nk kernel, then nu user */
+	const struct ks_prof_loc *locs;	/* the waker's frames: nk kernel, then nu user */
 	unsigned int nk, nu;
+	bool owned;			/* locs is a copy (a stack the reader does not keep) */
 };
 
 struct wakepair {

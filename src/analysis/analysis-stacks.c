@@ -417,14 +417,3 @@ double ks_analysis_duration(const struct ks_analysis *a)
 {
 	return a->o.duration;
 }
-
-int ks_analysis_pids(const struct ks_analysis *a, const int **pids)
-{
-	*pids = a->o.pids;
-	return a->o.npids;
-}
-
-bool ks_analysis_has_command(const struct ks_analysis *a)
-{
-	return a->o.cmd != NULL;
-}

@@ -400,6 +400,17 @@ const char *ks_analysis_machine(const struct ks_analysis *a)
 	return sp ? sp + 1 : *u ? u : NULL;
 }
 
+int ks_analysis_pids(const struct ks_analysis *a, const int **pids)
+{
+	*pids = a->o.pids;
+	return a->o.npids;
+}
+
+bool ks_analysis_has_command(const struct ks_analysis *a)
+{
+	return a->o.cmd != NULL;
+}
+
 enum ks_analysis_path ks_analysis_path(const struct ks_analysis *a)
 {
 	return a->o.path;

@@ -14,26 +14,10 @@
 
 #include "kscope/base/err.h"
 #include "kscope/tracedat/evexpr.h"
+#include "../lib/evexpr-event.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static const char format[] =
-	"name: ev\nID: 7\nformat:\n"
-	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-	"\tfield:long ret;\toffset:8;\tsize:8;\tsigned:1;\n"
-	"\tfield:int small;\toffset:16;\tsize:4;\tsigned:1;\n"
-	"\tfield:unsigned int flags;\toffset:20;\tsize:4;\tsigned:0;\n"
-	"\tfield:char name[16];\toffset:24;\tsize:16;\tsigned:0;\n"
-	"\tfield:__data_loc char[] path;\toffset:40;\tsize:4;\tsigned:0;\n"
-	"\tfield:__rel_loc char[] rel;\toffset:44;\tsize:4;\tsigned:0;\n"
-	"\tfield:const char * ptr;\toffset:48;\tsize:8;\tsigned:0;\n"
-	"\tfield:unsigned char b;\toffset:56;\tsize:1;\tsigned:0;\n"
-	"\tfield:short s;\toffset:58;\tsize:2;\tsigned:1;\n"
-	"\nprint fmt: \"ret=%ld\", REC->ret\n";
 
 static struct tep_handle *tep;
 static struct tep_event *ev;
@@ -41,9 +25,9 @@ static struct tep_event *ev;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	tep = tep_alloc();
-	if (!tep || tep_parse_event(tep, format, sizeof(format) - 1, "test"))
+	if (!tep || tep_parse_event(tep, evexpr_format, sizeof(evexpr_format) - 1, "test"))
 		abort();
-	ev = tep_find_event(tep, 7);
+	ev = tep_find_event(tep, EVEXPR_EVENT_ID);
 	return ev ? 0 : -1;
 }
 

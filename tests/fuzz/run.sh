@@ -143,7 +143,7 @@ build() {
 	mkdir -p "$OUT" "$CORPUS" "$ARTIFACTS" || return 1
 	# Rebuild only when a source, a header or this script is newer than the binary.
 	if [ -x "$BIN" ] && [ -z "$(cd "$SRC_DIR" && find $(module_sources) include/kscope \
-		"$FUZZ_DIR"/*.c "$FUZZ_DIR"/run.sh -newer "$BIN" 2>/dev/null)" ]; then
+		"$FUZZ_DIR"/*.c "$FUZZ_DIR"/run.sh tests/lib/*.h -newer "$BIN" 2>/dev/null)" ]; then
 		return 0
 	fi
 	src=""

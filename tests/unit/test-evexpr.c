@@ -14,23 +14,8 @@
 
 #include "kscope/base/err.h"
 #include "kscope/tracedat/evexpr.h"
+#include "../lib/evexpr-event.h"
 #include "tap.h"
-
-static const char format[] =
-	"name: ev\nID: 7\nformat:\n"
-	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-	"\tfield:long ret;\toffset:8;\tsize:8;\tsigned:1;\n"
-	"\tfield:int small;\toffset:16;\tsize:4;\tsigned:1;\n"
-	"\tfield:unsigned int flags;\toffset:20;\tsize:4;\tsigned:0;\n"
-	"\tfield:char name[16];\toffset:24;\tsize:16;\tsigned:0;\n"
-	"\tfield:__data_loc char[] path;\toffset:40;\tsize:4;\tsigned:0;\n"
-	"\tfield:__rel_loc char[] rel;\toffset:44;\tsize:4;\tsigned:0;\n"
-	"\tfield:const char * ptr;\toffset:48;\tsize:8;\tsigned:0;\n"
-	"\tfield:unsigned char b;\toffset:56;\tsize:1;\tsigned:0;\n"
-	"\nprint fmt: \"ret=%ld\", REC->ret\n";
 
 static void put(unsigned char *p, uint64_t v, int size)
 {
@@ -44,7 +29,7 @@ static void put(unsigned char *p, uint64_t v, int size)
 static int run(struct tep_handle *tep, struct tep_record *rec, const char *filter,
 	       struct ks_err *err)
 {
-	struct tep_event *ev = tep_find_event(tep, 7);
+	struct tep_event *ev = tep_find_event(tep, EVEXPR_EVENT_ID);
 	struct ks_evexpr *x;
 	int r;
 
@@ -103,11 +88,11 @@ int main(void)
 	size_t i;
 	char deep[400];
 
-	if (!tep || tep_parse_event(tep, format, sizeof(format) - 1, "test")) {
+	if (!tep || tep_parse_event(tep, evexpr_format, sizeof(evexpr_format) - 1, "test")) {
 		printf("Bail out! cannot parse the test format\n");
 		return 1;
 	}
-	put(data, 7, 2);
+	put(data, EVEXPR_EVENT_ID, 2);
 	put(data + 4, 42, 4);
 	put(data + 8, (uint64_t)-2, 8);
 	put(data + 16, (uint64_t)-5, 4);
